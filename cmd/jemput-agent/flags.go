@@ -1,0 +1,92 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jemputbola/jemput/internal/record"
+)
+
+// common holds the flags every command takes.
+type common struct {
+	data string
+	lang string
+	json bool
+}
+
+func newFlags(s stdio, name, args, help string, c *common, withJSON bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.data, "data", envOr(s.Getenv, "JEMPUT_DATA", defaultDataDir(s.Getenv)), "data directory (env JEMPUT_DATA)")
+	fs.StringVar(&c.lang, "lang", envOr(s.Getenv, "JEMPUT_LANG", "id"), "language of messages: id or en (env JEMPUT_LANG)")
+	if withJSON {
+		fs.BoolVar(&c.json, "json", false, "print JSON for scripts")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(s.Out, "Usage: jemput-agent %s [flags] %s\n\n%s\n\nFlags:\n", name, args, help)
+		fs.SetOutput(s.Out)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse parses flags that may come before, between or after positional
+// arguments (`record --data D ektp --file F`), returning the positionals.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usageErr("%v", err)
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func (c *common) language() record.Lang { return record.ParseLang(c.lang) }
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// defaultDataDir follows the XDG convention so an officer who never passes
+// --data still has one place where everything is.
+func defaultDataDir(getenv func(string) string) string {
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "jemput")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "jemput")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "jemput")
+	}
+	return "jemput-data"
+}
+
+func dbPath(dir string) string { return filepath.Join(dir, "agent.db") }
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

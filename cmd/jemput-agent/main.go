@@ -1,0 +1,118 @@
+// Command jemput-agent is the field officer's tool: it records KTP-el
+// enrolments, births and deaths on a laptop with no network, keeps them
+// encrypted, and (in later versions) syncs them to the hub.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, TTY: openTTY}))
+}
+
+// stdio is the process's world, injected so tests can run commands in
+// process with their own input, output and environment.
+type stdio struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	Getenv func(string) string
+	// TTY opens the terminal for a passphrase prompt; nil or an error means
+	// there is no terminal (a script), and the passphrase must come from
+	// JEMPUT_PASSPHRASE.
+	TTY func() (tty, error)
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, s stdio, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"init", "create an encrypted store for this laptop", cmdInit},
+		{"record", "save new records (drafts) from a JSON or JSON Lines file", cmdRecord},
+		{"edit", "change fields of a record: field=value ...", cmdEdit},
+		{"submit", "check records and mark them ready for the hub", cmdSubmit},
+		{"list", "list records (by status, kind or NIK)", cmdList},
+		{"show", "show one record with its problems", cmdShow},
+		{"status", "pending ops, last sync, counts by status", cmdStatus},
+	}
+}
+
+const usageHead = `jemput-agent: the field officer's registration kit (offline, encrypted).
+
+Usage: jemput-agent COMMAND [flags]   (jemput-agent COMMAND --help for its flags)
+
+Commands:
+`
+
+const usageTail = `
+Every command takes --data DIR (or JEMPUT_DATA; default %s).
+The passphrase is asked at the terminal, or read from JEMPUT_PASSPHRASE.
+Field kinds and their JSON fields: see README.md ("Record JSON").
+`
+
+func usage(w io.Writer, getenv func(string) string) {
+	fmt.Fprint(w, usageHead)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, usageTail, defaultDataDir(getenv))
+}
+
+// run executes one command and returns the process exit code: 0 success,
+// 1 failure (a one-line reason on stderr), 2 bad usage.
+func run(ctx context.Context, args []string, s stdio) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(s.Out, s.Getenv)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, s, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(s.Err, "jemput-agent %s: %v\n", c.name, err)
+			return 2
+		case errors.Is(err, errReported):
+			return 1
+		default:
+			fmt.Fprintf(s.Err, "jemput-agent %s: %s\n", c.name, userMessage(err))
+			return 1
+		}
+	}
+	fmt.Fprintf(s.Err, "jemput-agent: unknown command %q (run jemput-agent --help)\n", args[0])
+	return 2
+}
+
+var (
+	// errUsage marks a mistake in the command line itself.
+	errUsage = errors.New("usage")
+	// errReported means the command already told the user what failed.
+	errReported = errors.New("failed (reported above)")
+)
+
+func usageErr(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errUsage}, a...)...)
+}
