@@ -28,43 +28,74 @@ type opBody struct {
 // Status and Fields must be set; the op and the record's timestamps are
 // stamped here, inside the transaction.
 func (s *Store) Create(ctx context.Context, r *record.Record, meta map[string]string) (syncproto.Op, error) {
+	ops, err := s.CreateBatch(ctx, []*record.Record{r}, []map[string]string{meta})
+	if err != nil {
+		return syncproto.Op{}, err
+	}
+	return ops[0], nil
+}
+
+// CreateBatch saves several new records in one transaction: all or none,
+// one fsync. For bulk loads (imports, benchmark fixtures); the officer's
+// capture path saves and acknowledges one record at a time. meta may be nil
+// or hold one entry per record.
+func (s *Store) CreateBatch(ctx context.Context, rs []*record.Record, meta []map[string]string) ([]syncproto.Op, error) {
+	ops := make([]syncproto.Op, 0, len(rs))
+	err := sqlitex.InTx(ctx, s.db.sql, func(tx *sql.Tx) error {
+		ops = ops[:0]
+		for i, r := range rs {
+			var m map[string]string
+			if i < len(meta) {
+				m = meta[i]
+			}
+			op, err := s.create(ctx, tx, r, m)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, op)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ops, nil
+}
+
+func (s *Store) create(ctx context.Context, tx *sql.Tx, r *record.Record, meta map[string]string) (syncproto.Op, error) {
 	spec, err := record.SpecFor(r.Kind)
 	if err != nil {
 		return syncproto.Op{}, err
 	}
-	var op syncproto.Op
-	err = sqlitex.InTx(ctx, s.db.sql, func(tx *sql.Tx) error {
-		seq, ts, err := s.next(ctx, tx)
-		if err != nil {
-			return err
-		}
-		now := s.phys()
-		r.DeviceID, r.Officer = s.deviceID, s.officer
-		r.CreatedAt, r.UpdatedAt = now, now
-		versions := map[string]hlc.Timestamp{}
-		for p := range r.Fields {
-			versions[p] = ts
-		}
-		fieldsBlob, nameBlob, err := s.sealFields(r.ID, spec, r.Fields)
-		if err != nil {
-			return err
-		}
-		vjson, _ := json.Marshal(versions)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO records
-			(id, kind, status, tracking_code, village_code, fields, name, versions, officer, device_id, created_at, updated_at, hlc)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.Kind, r.Status, r.TrackingCode, r.Fields.VillageCode(), fieldsBlob, nameBlob, string(vjson),
-			s.officer, s.deviceID, now.UnixMilli(), now.UnixMilli(), int64(ts)); err != nil {
-			return fmt.Errorf("save record %s: %w", r.ID, err)
-		}
-		if err := s.index(ctx, tx, spec, r.ID, r.Fields); err != nil {
-			return err
-		}
-		op = syncproto.Op{DeviceID: s.deviceID, Seq: seq, HLC: ts, RecordID: r.ID, Kind: r.Kind,
-			Action: syncproto.ActionCreate, Fields: r.Fields.Clone(), Meta: meta}
-		return s.appendOp(ctx, tx, &op)
-	})
-	return op, err
+	seq, ts, err := s.next(ctx, tx)
+	if err != nil {
+		return syncproto.Op{}, err
+	}
+	now := s.phys()
+	r.DeviceID, r.Officer = s.deviceID, s.officer
+	r.CreatedAt, r.UpdatedAt = now, now
+	versions := map[string]hlc.Timestamp{}
+	for p := range r.Fields {
+		versions[p] = ts
+	}
+	fieldsBlob, nameBlob, err := s.sealFields(r.ID, spec, r.Fields)
+	if err != nil {
+		return syncproto.Op{}, err
+	}
+	vjson, _ := json.Marshal(versions)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO records
+		(id, kind, status, tracking_code, village_code, fields, name, versions, officer, device_id, created_at, updated_at, hlc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Kind, r.Status, r.TrackingCode, r.Fields.VillageCode(), fieldsBlob, nameBlob, string(vjson),
+		s.officer, s.deviceID, now.UnixMilli(), now.UnixMilli(), int64(ts)); err != nil {
+		return syncproto.Op{}, fmt.Errorf("save record %s: %w", r.ID, err)
+	}
+	if err := s.index(ctx, tx, spec, r.ID, r.Fields); err != nil {
+		return syncproto.Op{}, err
+	}
+	op := syncproto.Op{DeviceID: s.deviceID, Seq: seq, HLC: ts, RecordID: r.ID, Kind: r.Kind,
+		Action: syncproto.ActionCreate, Fields: r.Fields.Clone(), Meta: meta}
+	return op, s.appendOp(ctx, tx, &op)
 }
 
 // Mutation is what an update does: fields to write and, for submit and
