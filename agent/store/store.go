@@ -197,3 +197,29 @@ func (s *Store) Now() time.Time { return s.phys() }
 
 // Keyring returns the unlocked keys (for the sync layer, later).
 func (s *Store) Keyring() *atrest.Keyring { return s.keys }
+
+// IntegrityCheck runs SQLite's full integrity check; it needs no key.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	rows, err := db.sql.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if s != "ok" {
+			problems = append(problems, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("integrity check of %s failed: %v", db.path, problems)
+	}
+	return nil
+}

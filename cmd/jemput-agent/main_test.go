@@ -1,0 +1,460 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jemputbola/jemput/agent/store"
+	"github.com/jemputbola/jemput/internal/atrest"
+)
+
+const testPass = "kata-sandi-uji-123"
+
+// cheapArgon keeps tests quick; the parameters are stored with the key, so
+// the CLI unlocks such a store like any other.
+var cheapArgon = atrest.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
+
+// newStoreDir makes an initialised store in a temp dir.
+func newStoreDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "laptop")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), dbPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Init(context.Background(), store.InitParams{Passphrase: []byte(testPass), Argon: cheapArgon, Officer: "Yakobus Lenjau", Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+type result struct {
+	out, err string
+	code     int
+}
+
+// cli runs one command in process with the given stdin and environment.
+func cli(t testing.TB, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	code := run(context.Background(), args, stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb, Getenv: getenv})
+	return result{out.String(), errb.String(), code}
+}
+
+func envFor(dir string) map[string]string {
+	return map[string]string{"JEMPUT_DATA": dir, "JEMPUT_PASSPHRASE": testPass, "HOME": "/nonexistent"}
+}
+
+func fixtureLine(t testing.TB, kind string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "internal", "record", "testdata", kind+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, data); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// withField returns the JSON line with one top-level field replaced.
+func withField(t testing.TB, line, key string, value any) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(line), &m); err != nil {
+		t.Fatal(err)
+	}
+	if value == nil {
+		delete(m, key)
+	} else {
+		m[key] = value
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func listJSON(t testing.TB, env map[string]string, args ...string) []map[string]any {
+	t.Helper()
+	r := cli(t, env, "", append([]string{"list", "--json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("list: %d %s", r.code, r.err)
+	}
+	var out []map[string]any
+	if err := json.Unmarshal([]byte(r.out), &out); err != nil {
+		t.Fatalf("list --json is not JSON: %v\n%s", err, r.out)
+	}
+	return out
+}
+
+func showJSON(t testing.TB, env map[string]string, id string) map[string]any {
+	t.Helper()
+	r := cli(t, env, "", "show", "--json", id)
+	if r.code != 0 {
+		t.Fatalf("show %s: %d %s", id, r.code, r.err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(r.out), &out); err != nil {
+		t.Fatalf("show --json is not JSON: %v\n%s", err, r.out)
+	}
+	return out
+}
+
+func TestInit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new")
+	env := map[string]string{"JEMPUT_DATA": dir, "JEMPUT_PASSPHRASE": testPass}
+	if r := cli(t, env, "", "init", "--officer", "Siti"); r.code != 0 {
+		t.Fatalf("init: %d %s", r.code, r.err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("data dir mode: %v %v", st, err)
+	}
+	r := cli(t, env, "", "init")
+	if r.code != 1 || !strings.Contains(r.err, "already exists") {
+		t.Fatalf("second init: %d %q", r.code, r.err)
+	}
+	if r := cli(t, env, "", "status", "--json"); r.code != 0 || !strings.Contains(r.out, `"officer": "Siti"`) {
+		t.Fatalf("status after init: %d %s %s", r.code, r.out, r.err)
+	}
+
+	short := map[string]string{"JEMPUT_DATA": filepath.Join(t.TempDir(), "x"), "JEMPUT_PASSPHRASE": "pendek"}
+	if r := cli(t, short, "", "init"); r.code != 1 || !strings.Contains(r.err, "too short") {
+		t.Fatalf("short passphrase: %d %q", r.code, r.err)
+	}
+	none := map[string]string{"JEMPUT_DATA": filepath.Join(t.TempDir(), "y")}
+	if r := cli(t, none, "", "init"); r.code != 1 || !strings.Contains(r.err, "JEMPUT_PASSPHRASE") {
+		t.Fatalf("no passphrase: %d %q", r.code, r.err)
+	}
+	if _, err := os.Stat(filepath.Join(none["JEMPUT_DATA"], "agent.db")); !os.IsNotExist(err) {
+		t.Fatal("a refused init left a store behind")
+	}
+}
+
+func TestRecordJSONLinesReportsEachLine(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	good := fixtureLine(t, "ektp")
+	input := strings.Join([]string{
+		good,
+		`{"nik": "6411015203850002", "full_name": "Siti",}`, // malformed
+		"",
+		withField(t, good, "hobby", "fishing"),   // unknown field
+		withField(t, good, "religion", "islamm"), // unknown code
+		withField(t, good, "full_name", "Ma'ruf"),     // apostrophe: fine
+		withField(t, good, "full_name", "Nguyễn Ánh"), // non-ASCII: fine
+	}, "\n") + "\n"
+	r := cli(t, env, input, "record", "ektp", "--file", "-", "--json")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (some lines failed)\n%s\n%s", r.code, r.out, r.err)
+	}
+	type line struct {
+		Line  int    `json:"line"`
+		ID    string `json:"id"`
+		Error string `json:"error"`
+	}
+	var got []line
+	for _, l := range strings.Split(strings.TrimSpace(r.out), "\n") {
+		var x line
+		if err := json.Unmarshal([]byte(l), &x); err != nil {
+			t.Fatalf("output line is not JSON: %q", l)
+		}
+		got = append(got, x)
+	}
+	wantLines := []int{1, 2, 4, 5, 6, 7}
+	for i, g := range got {
+		if g.Line != wantLines[i] {
+			t.Errorf("result %d is for line %d, want %d", i, g.Line, wantLines[i])
+		}
+	}
+	for i, wantErr := range map[int]string{1: "malformed JSON", 2: `field "hobby": unknown field`, 3: `unknown code "islamm"`} {
+		if got[i].ID != "" || !strings.Contains(got[i].Error, wantErr) {
+			t.Errorf("line %d: %+v, want error %q", got[i].Line, got[i], wantErr)
+		}
+	}
+	for _, i := range []int{0, 4, 5} {
+		if got[i].ID == "" {
+			t.Errorf("line %d not saved: %+v", got[i].Line, got[i])
+		}
+	}
+	if n := len(listJSON(t, env)); n != 3 {
+		t.Fatalf("%d records saved, want 3", n)
+	}
+	if !strings.Contains(r.err, "3 of 6 record(s) saved") {
+		t.Errorf("summary: %q", r.err)
+	}
+}
+
+func TestRecordSubmitInSameRun(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	input := fixtureLine(t, "birth") + "\n" + withField(t, fixtureLine(t, "birth"), "child_name", nil) + "\n" + fixtureLine(t, "death") + "\n"
+	r := cli(t, env, input, "record", "birth", "--file", "-", "--submit")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1: %s %s", r.code, r.out, r.err)
+	}
+	// The death record is not a birth: it fails to decode as one.
+	if !strings.Contains(r.err, `line 3: not saved: field "cause": unknown field`) &&
+		!strings.Contains(r.err, "line 3: not saved") {
+		t.Errorf("line 3 should be refused: %s", r.err)
+	}
+	if !strings.Contains(r.out, "line 2: saved") || !strings.Contains(r.out, "Nama anak: wajib diisi") {
+		t.Errorf("line 2 should be saved with its problem listed:\n%s", r.out)
+	}
+	byStatus := map[string]int{}
+	for _, rec := range listJSON(t, env) {
+		byStatus[rec["status"].(string)]++
+	}
+	if !reflect.DeepEqual(byStatus, map[string]int{"submitted": 1, "draft": 1}) {
+		t.Fatalf("statuses = %v", byStatus)
+	}
+}
+
+func TestSingleJSONDocument(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	path := filepath.Join("..", "..", "internal", "record", "testdata", "death.json")
+	if r := cli(t, env, "", "record", "--file", path, "death", "--submit"); r.code != 0 {
+		t.Fatalf("pretty JSON file: %d %s %s", r.code, r.out, r.err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte("{\n  \"deceased_name\": \"Hangin\",\n  \"death_date\": \n}\n"), 0o600)
+	r := cli(t, env, "", "record", "death", "--file", bad)
+	if r.code != 1 || strings.Count(strings.TrimSpace(r.err), "\n") != 0 || !strings.Contains(r.err, "malformed JSON") {
+		t.Fatalf("malformed pretty JSON: %d %q", r.code, r.err)
+	}
+	if n := len(listJSON(t, env)); n != 1 {
+		t.Fatalf("%d records, want 1", n)
+	}
+}
+
+func TestSubmitPrintsEveryFailingFieldAndKeepsDraft(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	line := `{"nik": "6411010003850000", "full_name": "<script>alert(1)</script>", "birth_date": "2030-01-01", "village_code": "64.11.01.2001"}`
+	r := cli(t, env, line+"\n", "record", "ektp", "--file", "-", "--json")
+	if r.code != 0 {
+		t.Fatalf("draft should be saved: %d %s", r.code, r.err)
+	}
+	var saved struct{ ID string }
+	json.Unmarshal([]byte(r.out), &saved)
+	r = cli(t, env, "", "submit", saved.ID, "--lang", "en")
+	if r.code != 1 {
+		t.Fatalf("submit of an invalid record: exit %d", r.code)
+	}
+	for _, want := range []string{"[nik]", "[full_name]", "[birth_date]", "[kk_number]", "[occupation]", "[citizenship]",
+		"may contain only letters", "cannot be after today"} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("submit output lacks %q:\n%s", want, r.err)
+		}
+	}
+	got := showJSON(t, env, saved.ID)
+	if got["status"] != "draft" {
+		t.Fatalf("status after refused submit = %v", got["status"])
+	}
+	if got["fields"].(map[string]any)["full_name"] != "<script>alert(1)</script>" {
+		t.Fatalf("draft lost what was typed: %v", got["fields"])
+	}
+}
+
+func TestSubmitWarningNeedsConfirm(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	// A NIK whose district is in no region list (a retired pre-2016 code).
+	line := withField(t, fixtureLine(t, "ektp"), "nik", "9999995203850002")
+	r := cli(t, env, line+"\n", "record", "ektp", "--file", "-", "--json")
+	var saved struct{ ID string }
+	json.Unmarshal([]byte(r.out), &saved)
+	r = cli(t, env, "", "submit", saved.ID)
+	if r.code != 1 || !strings.Contains(r.err, "--confirm") || !strings.Contains(r.err, "99.99.99") {
+		t.Fatalf("unconfirmed warning: %d %q", r.code, r.err)
+	}
+	if s := showJSON(t, env, saved.ID)["status"]; s != "draft" {
+		t.Fatalf("status = %v", s)
+	}
+	if r := cli(t, env, "", "submit", saved.ID, "--confirm"); r.code != 0 {
+		t.Fatalf("confirmed submit: %d %q", r.code, r.err)
+	}
+	if s := showJSON(t, env, saved.ID)["status"]; s != "submitted" {
+		t.Fatalf("status = %v", s)
+	}
+	// Submitting again changes nothing and succeeds.
+	if r := cli(t, env, "", "submit", saved.ID); r.code != 0 {
+		t.Fatalf("resubmit: %d %q", r.code, r.err)
+	}
+}
+
+func TestEdit(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	r := cli(t, env, fixtureLine(t, "birth")+"\n", "record", "birth", "--file", "-", "--json")
+	var saved struct {
+		ID           string `json:"id"`
+		TrackingCode string `json:"tracking_code"`
+	}
+	json.Unmarshal([]byte(r.out), &saved)
+
+	// By tracking code, typed in lower case without hyphens.
+	ref := strings.ToLower(strings.ReplaceAll(saved.TrackingCode, "-", ""))
+	if r := cli(t, env, "", "edit", ref, "child_name=Ma'ruf Lawing", "witnesses.1.name=Theresia Bulan Hulau", "weight_grams=3300"); r.code != 0 {
+		t.Fatalf("edit: %d %s", r.code, r.err)
+	}
+	f := showJSON(t, env, saved.ID)["fields"].(map[string]any)
+	if f["child_name"] != "Ma'ruf Lawing" || f["weight_grams"] != float64(3300) ||
+		f["witnesses"].([]any)[1].(map[string]any)["name"] != "Theresia Bulan Hulau" {
+		t.Fatalf("fields after edit: %v", f)
+	}
+	before := cli(t, env, "", "status", "--json").out
+
+	refusals := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"edit", saved.ID, "hair_colour=black"}, "unknown field"},
+		{[]string{"edit", saved.ID, "attendant=tabib"}, "unknown code"},
+		{[]string{"edit", saved.ID, "village_code=64.11.01.9999"}, "unknown village"},
+		{[]string{"edit", saved.ID, "weight_grams=berat"}, "not a whole number"},
+	}
+	for _, tt := range refusals {
+		r := cli(t, env, "", tt.args...)
+		if r.code != 1 || !strings.Contains(r.err, tt.want) || !strings.Contains(r.err, "nothing was changed") {
+			t.Errorf("%v: %d %q, want %q", tt.args, r.code, r.err, tt.want)
+		}
+	}
+	if r := cli(t, env, "", "edit", saved.ID, "child_name"); r.code != 2 {
+		t.Errorf("edit without =: exit %d", r.code)
+	}
+
+	// A submitted record takes a valid fix but refuses a change that breaks it.
+	if r := cli(t, env, "", "submit", saved.ID); r.code != 0 {
+		t.Fatalf("submit: %d %s", r.code, r.err)
+	}
+	if r := cli(t, env, "", "edit", saved.ID, "mother.nik=6411021506950001"); r.code != 1 || !strings.Contains(r.err, "mother.nik") {
+		t.Fatalf("breaking edit of a submitted record: %d %q", r.code, r.err)
+	}
+	if r := cli(t, env, "", "edit", saved.ID, "birth_time=05:10"); r.code != 0 {
+		t.Fatalf("valid edit of a submitted record: %d %q", r.code, r.err)
+	}
+	got := showJSON(t, env, saved.ID)
+	if got["status"] != "submitted" || got["fields"].(map[string]any)["mother"].(map[string]any)["nik"] != "6411025506950001" {
+		t.Fatalf("after edits: %v", got)
+	}
+	var st1, st2 map[string]any
+	json.Unmarshal([]byte(before), &st1)
+	json.Unmarshal([]byte(cli(t, env, "", "status", "--json").out), &st2)
+	// Refused edits wrote nothing: only submit and the valid edit added ops.
+	if st2["last_seq"].(float64) != st1["last_seq"].(float64)+2 {
+		t.Fatalf("ops before %v after %v, want +2", st1["last_seq"], st2["last_seq"])
+	}
+}
+
+func TestJSONContract(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	cli(t, env, fixtureLine(t, "ektp")+"\n", "record", "ektp", "--file", "-")
+	list := listJSON(t, env)
+	if len(list) != 1 {
+		t.Fatalf("list: %v", list)
+	}
+	keys := func(m map[string]any) []string {
+		var k []string
+		for key := range m {
+			k = append(k, key)
+		}
+		sort.Strings(k)
+		return k
+	}
+	wantList := []string{"created_at", "decision", "flags", "id", "kind", "status", "tracking_code", "updated_at", "village_code"}
+	if got := keys(list[0]); !reflect.DeepEqual(got, wantList) {
+		t.Errorf("list --json keys = %v, want %v", got, wantList)
+	}
+	show := showJSON(t, env, list[0]["id"].(string))
+	wantShow := append([]string{"fields"}, wantList...)
+	sort.Strings(wantShow)
+	if got := keys(show); !reflect.DeepEqual(got, wantShow) {
+		t.Errorf("show --json keys = %v, want %v", got, wantShow)
+	}
+	f := show["fields"].(map[string]any)
+	if f["nik"] != "6411015203850002" || f["biometrics"].(map[string]any)["photo"] != true {
+		t.Errorf("fields = %v", f)
+	}
+	// The shown JSON is valid input again: other tools round-trip it.
+	again, _ := json.Marshal(f)
+	if r := cli(t, env, string(again)+"\n", "record", "ektp", "--file", "-", "--submit"); r.code != 0 {
+		t.Fatalf("re-record shown fields: %d %s %s", r.code, r.out, r.err)
+	}
+	if n := len(listJSON(t, env, "--nik", "6411015203850002")); n != 2 {
+		t.Errorf("list --nik found %d, want 2", n)
+	}
+	if n := len(listJSON(t, env, "--status", "submitted")); n != 1 {
+		t.Errorf("list --status submitted found %d, want 1", n)
+	}
+}
+
+func TestWrongPassphraseChangesNothing(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	cli(t, env, fixtureLine(t, "ektp")+"\n", "record", "ektp", "--file", "-")
+	bad := envFor(dir)
+	bad["JEMPUT_PASSPHRASE"] = "Kata-sandi-uji-123"
+	for _, args := range [][]string{{"list"}, {"record", "ektp", "--file", "-"}, {"status"}} {
+		r := cli(t, bad, fixtureLine(t, "ektp")+"\n", args...)
+		if r.code != 1 || !strings.Contains(r.err, "wrong passphrase") || strings.Count(r.err, "\n") != 1 {
+			t.Errorf("%v with a wrong passphrase: %d %q", args, r.code, r.err)
+		}
+	}
+	if n := len(listJSON(t, env)); n != 1 {
+		t.Fatalf("%d records after refused commands, want 1", n)
+	}
+}
+
+func TestMissingStoreIsNotCreated(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	r := cli(t, envFor(dir), "", "list")
+	if r.code != 1 || !strings.Contains(r.err, "jemput-agent init") {
+		t.Fatalf("list without store: %d %q", r.code, r.err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatal("list created a data directory")
+	}
+}
+
+func TestUsage(t *testing.T) {
+	env := envFor(t.TempDir())
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "Commands:"},
+		{[]string{"--help"}, 0, "Commands:"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"record", "--help"}, 0, "JSON Lines"},
+		{[]string{"record", "--file", "-"}, 2, "needs one KIND"},
+		{[]string{"record", "marriage", "--file", "-"}, 2, `unknown kind "marriage"`},
+		{[]string{"record", "ektp"}, 2, "needs --file"},
+		{[]string{"list", "--status", "lost"}, 2, "unknown status"},
+		{[]string{"list", "--nik", "123"}, 2, "must be 16 digits"},
+		{[]string{"show"}, 2, "exactly one"},
+		{[]string{"list", "--bogus"}, 2, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		r := cli(t, env, "", tt.args...)
+		if r.code != tt.code || !strings.Contains(r.out+r.err, tt.want) {
+			t.Errorf("%v: exit %d (want %d), output %q lacks %q", tt.args, r.code, tt.code, r.out+r.err, tt.want)
+		}
+	}
+}
