@@ -73,13 +73,23 @@ func (a *Agent) Capture(ctx context.Context, kind record.Kind, fields record.Fie
 	if err != nil {
 		return nil, fmt.Errorf("new record id: %w", err)
 	}
-	code, err := tracking.New(a.rand)
-	if err != nil {
-		return nil, fmt.Errorf("new tracking code: %w", err)
-	}
-	r := &record.Record{ID: id.String(), Kind: kind, Status: record.StatusDraft, TrackingCode: string(code), Fields: fields.Clone()}
-	if _, err := a.store.Create(ctx, r, map[string]string{"tracking_code": string(code), "officer": a.store.Officer()}); err != nil {
-		return nil, fmt.Errorf("save new %s record: %w", kind, err)
+	r := &record.Record{ID: id.String(), Kind: kind, Status: record.StatusDraft, Fields: fields.Clone()}
+	// 55 random bits make a clash on one laptop all but impossible, but a
+	// clash must cost a retry, never the officer's record.
+	for attempt := 0; ; attempt++ {
+		code, err := tracking.New(a.rand)
+		if err != nil {
+			return nil, fmt.Errorf("new tracking code: %w", err)
+		}
+		r.TrackingCode = string(code)
+		_, err = a.store.Create(ctx, r, map[string]string{"tracking_code": string(code), "officer": a.store.Officer()})
+		if errors.Is(err, store.ErrTrackingCodeTaken) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("save new %s record: %w", kind, err)
+		}
+		break
 	}
 	return r, nil
 }

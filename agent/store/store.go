@@ -36,6 +36,9 @@ var (
 	ErrAlreadyInitialized = errors.New("an agent store already exists here")
 	ErrNotFound           = errors.New("record not found")
 	ErrWrongPassphrase    = atrest.ErrWrongPassphrase
+	// ErrTrackingCodeTaken: the random tracking code is already on another
+	// record of this laptop; the caller draws a new one.
+	ErrTrackingCodeTaken = errors.New("tracking code already in use")
 )
 
 // DB is the opened, still locked database file.

@@ -88,6 +88,9 @@ func (s *Store) create(ctx context.Context, tx *sql.Tx, r *record.Record, meta m
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Kind, r.Status, r.TrackingCode, r.Fields.VillageCode(), fieldsBlob, nameBlob, string(vjson),
 		s.officer, s.deviceID, now.UnixMilli(), now.UnixMilli(), int64(ts)); err != nil {
+		if strings.Contains(err.Error(), "records.tracking_code") {
+			return syncproto.Op{}, fmt.Errorf("save record %s: %w", r.ID, ErrTrackingCodeTaken)
+		}
 		return syncproto.Op{}, fmt.Errorf("save record %s: %w", r.ID, err)
 	}
 	if err := s.index(ctx, tx, spec, r.ID, r.Fields); err != nil {

@@ -458,3 +458,17 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestPassphraseNormalized: the same passphrase typed as precomposed "é"
+// or as "e" + combining accent unlocks the store.
+func TestPassphraseNormalized(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nfc")
+	nfc := map[string]string{"JEMPUT_DATA": dir, "JEMPUT_PASSPHRASE": "kopi caf\u00e9 123"}
+	nfd := map[string]string{"JEMPUT_DATA": dir, "JEMPUT_PASSPHRASE": "kopi cafe\u0301 123"}
+	if r := cli(t, nfc, "", "init"); r.code != 0 {
+		t.Fatalf("init: %s", r.err)
+	}
+	if r := cli(t, nfd, "", "status"); r.code != 0 {
+		t.Fatalf("decomposed passphrase refused: %s", r.err)
+	}
+}

@@ -104,7 +104,7 @@ func printRecord(s stdio, c common, a *agent.Agent, r *record.Record) error {
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(w, "  %-28s %s\n", f.Label.In(lang), v)
+		fmt.Fprintf(w, "  %-28s %s\n", f.Label.In(lang), displayValue(f, v, lang))
 	}
 	if len(problems) > 0 && record.OfficerEditable(r.Status) {
 		fmt.Fprintln(w)
@@ -160,3 +160,21 @@ func table(w io.Writer, rows [][]string) {
 
 // grouped writes a tracking code the way it is read aloud: XXXX-XXXX-XXXX.
 func grouped(code string) string { return tracking.Code(code).String() }
+
+// displayValue shows a code as its label (P -> Perempuan), a flag as ya/tidak.
+func displayValue(f record.Field, v string, lang record.Lang) string {
+	switch f.Type {
+	case record.TypeEnum:
+		for _, c := range f.Choices {
+			if c.Code == v {
+				return c.Label.In(lang)
+			}
+		}
+	case record.TypeBool:
+		if v == "true" {
+			return label(lang, "ya", "yes")
+		}
+		return label(lang, "tidak", "no")
+	}
+	return v
+}

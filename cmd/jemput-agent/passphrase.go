@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"golang.org/x/term"
+	"golang.org/x/text/unicode/norm"
 )
 
 // tty is a terminal to prompt on. The prompt never uses stdin, because
@@ -42,7 +43,7 @@ var errNoPassphrase = errors.New("no passphrase: set JEMPUT_PASSPHRASE or run th
 // confirm asks twice (for init).
 func passphrase(s stdio, confirm bool) ([]byte, error) {
 	if p := s.Getenv("JEMPUT_PASSPHRASE"); p != "" {
-		return []byte(p), nil
+		return normalize([]byte(p)), nil
 	}
 	if s.TTY == nil {
 		return nil, errNoPassphrase
@@ -69,5 +70,10 @@ func passphrase(s stdio, confirm bool) ([]byte, error) {
 			return nil, errors.New("the two passphrases differ; nothing was created")
 		}
 	}
-	return p, nil
+	return normalize(p), nil
 }
+
+// normalize puts the passphrase in Unicode NFC, so "é" typed as one key or
+// as e + combining accent (different keyboards, input methods) unlocks the
+// same store.
+func normalize(p []byte) []byte { return norm.NFC.Bytes(p) }
