@@ -29,6 +29,7 @@ FUZZ_TARGETS := \
 	./internal/tracking:FuzzParse \
 	./internal/hlc:FuzzParse \
 	./internal/wilayah:FuzzNormalizeCode \
+	./internal/wilayah:FuzzCSV \
 	./internal/atrest:FuzzOpen \
 	./internal/atrest:FuzzUnmarshalWrapped
 fuzz:
