@@ -28,12 +28,12 @@ func (f *fakeTTY) ReadPassword() ([]byte, error) {
 	return []byte(a), nil
 }
 
-func cliTTY(t *testing.T, dir string, tty *fakeTTY, stdin string, args ...string) result {
+func cliTTY(t *testing.T, dir string, term *fakeTTY, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	env := map[string]string{"JEMPUT_DATA": dir}
 	code := run(context.Background(), args, stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb,
-		Getenv: func(k string) string { return env[k] }, TTY: func() (tty, error) { return tty, nil }})
+		Getenv: func(k string) string { return env[k] }, TTY: func() (tty, error) { return term, nil }})
 	return result{out.String(), errb.String(), code}
 }
 
