@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,11 +55,31 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Only the officer may read the file, even as ciphertext: the wrapped
+	// key in it is what a passphrase-guessing attacker needs. SQLite gives
+	// the -wal and -shm files the main file's mode when it creates them.
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			db.Close()
+			return nil, fmt.Errorf("store %s: %w", path, err)
+		}
+	}
 	if err := sqlitex.Migrate(ctx, db, migrations, "migrations"); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	return &DB{sql: db, path: path}, nil
+}
+
+// Initialized reports whether Init has completed. A file without a key is
+// what an init interrupted mid-way leaves: it holds no record, and Init may
+// simply run again.
+func (db *DB) Initialized(ctx context.Context) (bool, error) {
+	var n int
+	if err := db.sql.QueryRowContext(ctx, "SELECT count(*) FROM meta WHERE key = ?", metaKeyring).Scan(&n); err != nil {
+		return false, fmt.Errorf("store %s: %w", db.path, err)
+	}
+	return n > 0, nil
 }
 
 // Close closes the file.
@@ -105,7 +126,7 @@ func (db *DB) Init(ctx context.Context, p InitParams) error {
 	}
 	return sqlitex.InTx(ctx, db.sql, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM meta WHERE key = 'device_id'").Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM meta WHERE key = ?", metaKeyring).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {

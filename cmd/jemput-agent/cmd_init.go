@@ -23,7 +23,7 @@ func cmdInit(ctx context.Context, s stdio, args []string) error {
 	if len(pos) > 0 {
 		return usageErr("init takes no arguments, got %q", pos[0])
 	}
-	if _, err := os.Stat(dbPath(c.data)); err == nil {
+	if initialized(ctx, c.data) {
 		return fmt.Errorf("a store already exists in %s; nothing was changed", c.data)
 	}
 	pass, err := passphrase(s, true)
@@ -36,6 +36,9 @@ func cmdInit(ctx context.Context, s stdio, args []string) error {
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", c.data, err)
 	}
+	// Init must finish even if Ctrl-C arrives during the key derivation: a
+	// half-made store is harmless (init runs again over it) but confusing.
+	ctx = context.WithoutCancel(ctx)
 	db, err := store.Open(ctx, dbPath(c.data))
 	if err != nil {
 		return err
@@ -50,4 +53,19 @@ func cmdInit(ctx context.Context, s stdio, args []string) error {
 	}
 	fmt.Fprintf(s.Out, "Created an encrypted store in %s.\nKeep the passphrase safe: without it the records cannot be read by anyone.\n", c.data)
 	return nil
+}
+
+// initialized reports whether dir holds a store with its key. A file left
+// by an interrupted init does not count: init completes it.
+func initialized(ctx context.Context, dir string) bool {
+	if _, err := os.Stat(dbPath(dir)); err != nil {
+		return false
+	}
+	db, err := store.Open(ctx, dbPath(dir))
+	if err != nil {
+		return true // something is there; refuse rather than overwrite it
+	}
+	defer db.Close()
+	ok, err := db.Initialized(ctx)
+	return ok || err != nil
 }

@@ -15,6 +15,9 @@ import (
 )
 
 func main() {
+	// Everything this program creates holds personal data, even if sealed:
+	// nobody but the officer's account may read it.
+	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, TTY: openTTY}))

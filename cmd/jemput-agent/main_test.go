@@ -472,3 +472,29 @@ func TestPassphraseNormalized(t *testing.T) {
 		t.Fatalf("decomposed passphrase refused: %s", r.err)
 	}
 }
+
+// TestInitAfterInterruptedInit: a store file without its key (init killed
+// during key derivation) does not block the officer: init completes it.
+func TestInitAfterInterruptedInit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "laptop")
+	os.MkdirAll(dir, 0o755)
+	db, err := store.Open(context.Background(), dbPath(dir)) // what init does before Init
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	env := map[string]string{"JEMPUT_DATA": dir, "JEMPUT_PASSPHRASE": testPass}
+	if r := cli(t, env, "", "init"); r.code != 0 {
+		t.Fatalf("init over an interrupted init: %d %q", r.code, r.err)
+	}
+	if r := cli(t, env, "", "status"); r.code != 0 {
+		t.Fatalf("status: %q", r.err)
+	}
+	// The files are private even in a directory made with a loose mode.
+	files, _ := filepath.Glob(dbPath(dir) + "*")
+	for _, f := range files {
+		if st, _ := os.Stat(f); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", f, st.Mode().Perm())
+		}
+	}
+}

@@ -35,7 +35,7 @@ func Open(ctx context.Context, file string) (*sql.DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + file + "?" + q.Encode()
+	dsn := "file:" + escapePath(file) + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)
@@ -50,6 +50,13 @@ func Open(ctx context.Context, file string) (*sql.DB, error) {
 		return nil, fmt.Errorf("open %s: journal mode is %q, want wal: %v", file, mode, err)
 	}
 	return db, nil
+}
+
+// escapePath makes a file name safe inside a SQLite URI: an unescaped "?"
+// or "#" in a directory name would otherwise cut the path short and put
+// the database somewhere else.
+func escapePath(file string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(file)
 }
 
 // Migrate applies, in order, each numbered file NNNN_name.sql in dir of fsys
@@ -83,18 +90,18 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, dir string) error {
 	}
 	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
 	for _, m := range migs {
-		var n int
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&n); err != nil {
-			return fmt.Errorf("migrate %s: %w", m.name, err)
-		}
-		if n > 0 {
-			continue
-		}
 		body, err := fs.ReadFile(fsys, path.Join(dir, m.name))
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
+		// Checked inside the write transaction: two processes opening a new
+		// store at once (serve and the CLI after an upgrade) must not both
+		// apply the same migration.
 		if err := InTx(ctx, db, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&n); err != nil || n > 0 {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}

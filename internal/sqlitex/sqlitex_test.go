@@ -3,6 +3,7 @@ package sqlitex
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -130,5 +131,54 @@ func TestConcurrentWritersDoNotFail(t *testing.T) {
 	a.QueryRow("SELECT count(DISTINCT n) FROM c").Scan(&distinct)
 	if distinct != 200 {
 		t.Fatalf("%d distinct counts of 200: read-then-write was not serialised", distinct)
+	}
+}
+
+// TestOddPathsStayWhereTheyAre: "#", "?" and "%" are legal in directory
+// names and must not move the database.
+func TestOddPathsStayWhereTheyAre(t *testing.T) {
+	for _, name := range []string{"a#b", "q?x=1", "p%41", "spasi dan 'kutip'"} {
+		dir := filepath.Join(t.TempDir(), name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, "x.db")
+		db, err := Open(context.Background(), file)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := db.Exec("CREATE TABLE t (x)"); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if _, err := os.Stat(file); err != nil {
+			t.Errorf("%s: database not at %s: %v", name, file, err)
+		}
+	}
+}
+
+func TestConcurrentFirstOpenMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	fsys := fstest.MapFS{"m/0001_a.sql": {Data: []byte("CREATE TABLE t (x INTEGER);")}}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := Open(context.Background(), path)
+			if err == nil {
+				err = Migrate(context.Background(), db, fsys, "m")
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
