@@ -27,14 +27,14 @@ func (s *Store) Get(ctx context.Context, id string) (*record.Record, error) {
 
 func (s *Store) get(ctx context.Context, q querier, id string) (*record.Record, map[string]hlc.Timestamp, error) {
 	var (
-		r                    record.Record
-		fieldsBlob, decision []byte
-		versionsJSON, flags  string
-		createdMs, updatedMs int64
+		r                                  record.Record
+		fieldsBlob, versionsBlob, decision []byte
+		flags                              string
+		createdMs, updatedMs               int64
 	)
 	err := q.QueryRowContext(ctx, `SELECT id, kind, status, tracking_code, fields, versions, flags, decision,
 		officer, device_id, created_at, updated_at FROM records WHERE id = ?`, id).Scan(
-		&r.ID, &r.Kind, &r.Status, &r.TrackingCode, &fieldsBlob, &versionsJSON, &flags, &decision,
+		&r.ID, &r.Kind, &r.Status, &r.TrackingCode, &fieldsBlob, &versionsBlob, &flags, &decision,
 		&r.Officer, &r.DeviceID, &createdMs, &updatedMs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("%s: %w", id, ErrNotFound)
@@ -53,7 +53,11 @@ func (s *Store) get(ctx context.Context, q querier, id string) (*record.Record, 
 		r.Fields = record.Fields{}
 	}
 	versions := map[string]hlc.Timestamp{}
-	if err := json.Unmarshal([]byte(versionsJSON), &versions); err != nil {
+	plainV, err := s.keys.Open(versionsBlob, aad("record", id, "versions"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open versions of %s: %w", id, err)
+	}
+	if err := json.Unmarshal(plainV, &versions); err != nil {
 		return nil, nil, fmt.Errorf("decode versions of %s: %w", id, err)
 	}
 	r.Flags = splitFlags(flags)
@@ -165,12 +169,34 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Summary, error) {
 }
 
 // FindNIK returns the records on which nik appears in any NIK field, found
-// through the blind index without opening any other record.
+// through the blind index without opening any other record. Summary.Field
+// names the field that holds it ("nik", "mother.nik", ...).
 func (s *Store) FindNIK(ctx context.Context, nik string) ([]Summary, error) {
-	return s.summaries(ctx, `SELECT r.id, r.kind, r.status, r.tracking_code, r.village_code, r.name, r.flags,
-		r.decision, r.created_at, r.updated_at, n.field
+	nik = strings.TrimSpace(nik)
+	list, err := s.summaries(ctx, `SELECT r.id, r.kind, r.status, r.tracking_code, r.village_code, r.name, r.flags,
+		r.decision, r.created_at, r.updated_at
 		FROM nik_index n JOIN records r ON r.id = n.record_id WHERE n.token = ? ORDER BY r.updated_at DESC`,
 		s.nikToken(nik))
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		r, err := s.Get(ctx, list[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		spec, err := record.SpecFor(r.Kind)
+		if err != nil {
+			return nil, err
+		}
+		for _, fd := range spec.Fields {
+			if fd.Type == record.TypeNIK && r.Fields[fd.Path] == nik {
+				list[i].Field = fd.Path
+				break
+			}
+		}
+	}
+	return list, nil
 }
 
 func (s *Store) summaries(ctx context.Context, q string, args ...any) ([]Summary, error) {
@@ -179,7 +205,6 @@ func (s *Store) summaries(ctx context.Context, q string, args ...any) ([]Summary
 		return nil, fmt.Errorf("list records: %w", err)
 	}
 	defer rows.Close()
-	withField := strings.Contains(q, "n.field")
 	var out []Summary
 	for rows.Next() {
 		var (
@@ -189,9 +214,6 @@ func (s *Store) summaries(ctx context.Context, q string, args ...any) ([]Summary
 			createdMs, updatedMs int64
 		)
 		dest := []any{&sm.ID, &sm.Kind, &sm.Status, &sm.TrackingCode, &sm.VillageCode, &nameBlob, &flags, &decision, &createdMs, &updatedMs}
-		if withField {
-			dest = append(dest, &sm.Field)
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("list records: %w", err)
 		}

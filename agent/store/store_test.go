@@ -135,7 +135,10 @@ func twoDigits(i int) string { return string([]byte{byte('0' + i/10), byte('0' +
 func TestNoPlaintextOnDisk(t *testing.T) {
 	ctx := context.Background()
 	db, st, path := newStore(t, nil)
-	secrets := []string{"6411015203850002", "Siti Aminah", "Ma'ruf Hulau", "6411011203850009", "Jl. Sungai Mahakam", "1985-03-12", "6411010101200003"}
+	// Values, and field names too: which fields a record has filled (a
+	// father on a birth, a late reason) is itself personal.
+	secrets := []string{"6411015203850002", "Siti Aminah", "Ma'ruf Hulau", "6411011203850009", "Jl. Sungai Mahakam", "1985-03-12", "6411010101200003",
+		"full_name", "kk_number"}
 	for i, p := range [][2]string{{"6411015203850002", "Siti Aminah"}, {"6411011203850009", "Ma'ruf Hulau"}} {
 		r := ektp("0193a000-0000-7000-8000-00000000000"+string(rune('1'+i)), "BBBBBBBBBB"+string(rune('1'+i))+"0", p[0], p[1])
 		if _, err := st.Create(ctx, r, nil); err != nil {

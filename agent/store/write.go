@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/google/uuid"
@@ -82,11 +81,14 @@ func (s *Store) create(ctx context.Context, tx *sql.Tx, r *record.Record, meta m
 	if err != nil {
 		return syncproto.Op{}, err
 	}
-	vjson, _ := json.Marshal(versions)
+	vblob, err := s.sealVersions(r.ID, versions)
+	if err != nil {
+		return syncproto.Op{}, err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO records
 		(id, kind, status, tracking_code, village_code, fields, name, versions, officer, device_id, created_at, updated_at, hlc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Kind, r.Status, r.TrackingCode, r.Fields.VillageCode(), fieldsBlob, nameBlob, string(vjson),
+		r.ID, r.Kind, r.Status, r.TrackingCode, r.Fields.VillageCode(), fieldsBlob, nameBlob, vblob,
 		s.officer, s.deviceID, now.UnixMilli(), now.UnixMilli(), int64(ts)); err != nil {
 		if strings.Contains(err.Error(), "records.tracking_code") {
 			return syncproto.Op{}, fmt.Errorf("save record %s: %w", r.ID, ErrTrackingCodeTaken)
@@ -167,10 +169,13 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *record.Record)
 		if err != nil {
 			return err
 		}
-		vjson, _ := json.Marshal(versions)
+		vblob, err := s.sealVersions(r.ID, versions)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE records SET status = ?, village_code = ?, fields = ?, name = ?,
 			versions = ?, updated_at = ?, hlc = ? WHERE id = ?`,
-			r.Status, r.Fields.VillageCode(), fieldsBlob, nameBlob, string(vjson), now.UnixMilli(), int64(ts), r.ID); err != nil {
+			r.Status, r.Fields.VillageCode(), fieldsBlob, nameBlob, vblob, now.UnixMilli(), int64(ts), r.ID); err != nil {
 			return fmt.Errorf("update record %s: %w", id, err)
 		}
 		if len(m.Set) > 0 {
@@ -257,20 +262,24 @@ func (s *Store) index(ctx context.Context, tx *sql.Tx, spec *record.Spec, id str
 	if _, err := tx.ExecContext(ctx, "DELETE FROM nik_index WHERE record_id = ?", id); err != nil {
 		return fmt.Errorf("index %s: %w", id, err)
 	}
-	var paths []string
 	for _, fd := range spec.Fields {
-		if fd.Type == record.TypeNIK && f[fd.Path] != "" {
-			paths = append(paths, fd.Path)
+		if fd.Type != record.TypeNIK || f[fd.Path] == "" {
+			continue
 		}
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO nik_index (token, record_id, field) VALUES (?, ?, ?)",
-			s.nikToken(f[p]), id, p); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO nik_index (token, record_id) VALUES (?, ?)",
+			s.nikToken(f[fd.Path]), id); err != nil {
 			return fmt.Errorf("index %s: %w", id, err)
 		}
 	}
 	return nil
+}
+
+func (s *Store) sealVersions(id string, v map[string]hlc.Timestamp) ([]byte, error) {
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return s.keys.Seal(j, aad("record", id, "versions"))
 }
 
 func (s *Store) nikToken(nik string) []byte {

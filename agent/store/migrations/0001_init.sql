@@ -16,7 +16,9 @@ CREATE TABLE records (
     village_code  TEXT NOT NULL DEFAULT '',
     fields        BLOB NOT NULL,            -- sealed JSON of record.Fields
     name          BLOB NOT NULL,            -- sealed display name: a list opens only this
-    versions      TEXT NOT NULL DEFAULT '{}', -- path -> HLC of its last write (no values)
+    versions      BLOB NOT NULL,            -- sealed JSON: path -> HLC of its last write
+                                            -- (sealed too: which fields are filled, e.g. a
+                                            -- father on a birth, is itself personal)
     flags         TEXT NOT NULL DEFAULT '',
     decision      BLOB,                     -- sealed JSON of record.Decision
     officer       TEXT NOT NULL DEFAULT '',
@@ -43,11 +45,11 @@ CREATE TABLE ops (
 CREATE INDEX ops_record ON ops (record_id);
 
 -- Blind index: HMAC(index key, NIK) -> record, so a NIK can be found without
--- storing it in the clear. Tokens are useless without the passphrase.
+-- storing it in the clear. Tokens are useless without the passphrase; which
+-- field matched (mother, witness...) is found after opening the record.
 CREATE TABLE nik_index (
     token     BLOB NOT NULL,
     record_id TEXT NOT NULL REFERENCES records (id),
-    field     TEXT NOT NULL,
-    PRIMARY KEY (token, record_id, field)
+    PRIMARY KEY (token, record_id)
 ) WITHOUT ROWID;
 CREATE INDEX nik_index_record ON nik_index (record_id);
