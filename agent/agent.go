@@ -110,9 +110,9 @@ func (a *Agent) Validate(r *record.Record) (*record.Spec, record.Problems, error
 
 // Edit changes fields of record id. A draft or a record sent back for
 // correction takes any change; a submitted record (not yet at the hub) only
-// a change that keeps it valid. Values equal to the current ones are not
+// a change that keeps it valid, and warnings it raises need confirm. Values equal to the current ones are not
 // written, so an edit that changes nothing appends no op.
-func (a *Agent) Edit(ctx context.Context, id string, set record.Fields) (*record.Record, error) {
+func (a *Agent) Edit(ctx context.Context, id string, set record.Fields, confirm bool) (*record.Record, error) {
 	r, _, err := a.store.Update(ctx, id, func(r *record.Record) (store.Mutation, error) {
 		if !record.OfficerEditable(r.Status) {
 			return store.Mutation{}, fmt.Errorf("%s is %s: %w", r.TrackingCode, r.Status, ErrNotEditable)
@@ -138,6 +138,13 @@ func (a *Agent) Edit(ctx context.Context, id string, set record.Fields) (*record
 			}
 			if errs := problems.Errors(); len(errs) > 0 {
 				return store.Mutation{}, &ValidationError{Spec: spec, Problems: errs}
+			}
+			if warns := problems.Warnings(); len(warns) > 0 {
+				if !confirm {
+					return store.Mutation{}, &ValidationError{Spec: spec, Problems: warns, NeedsConfirmation: true}
+				}
+				return store.Mutation{Action: syncproto.ActionUpdate, Set: changed,
+					Meta: map[string]string{"confirmed_warnings": warningList(warns)}}, nil
 			}
 		}
 		return store.Mutation{Action: syncproto.ActionUpdate, Set: changed}, nil

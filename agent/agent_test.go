@@ -106,7 +106,7 @@ func TestSubmitAndEditRules(t *testing.T) {
 		t.Fatalf("refused submit changed the record: %+v", got)
 	}
 	good := g.Birth()
-	if _, err := a.Edit(ctx, r.ID, record.Fields{"mother.nik": good["mother.nik"], "mother.birth_date": good["mother.birth_date"]}); err != nil {
+	if _, err := a.Edit(ctx, r.ID, record.Fields{"mother.nik": good["mother.nik"], "mother.birth_date": good["mother.birth_date"]}, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := a.Submit(ctx, r.ID, false); err != nil {
@@ -114,7 +114,7 @@ func TestSubmitAndEditRules(t *testing.T) {
 	}
 	// Editing to the same value is no change and appends no op.
 	before, _ := a.Store().Info(ctx)
-	if _, err := a.Edit(ctx, r.ID, record.Fields{"mother.nik": good["mother.nik"]}); err != nil {
+	if _, err := a.Edit(ctx, r.ID, record.Fields{"mother.nik": good["mother.nik"]}, false); err != nil {
 		t.Fatal(err)
 	}
 	if after, _ := a.Store().Info(ctx); after.Seq != before.Seq {

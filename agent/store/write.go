@@ -70,7 +70,11 @@ func (s *Store) create(ctx context.Context, tx *sql.Tx, r *record.Record, meta m
 	if err != nil {
 		return syncproto.Op{}, err
 	}
-	now := s.phys()
+	// The HLC stamp is never behind the wall clock nor any earlier save, so
+	// a laptop clock that jumped back does not date a record before ones
+	// already taken (and validation, which judges "late" and "future" by
+	// the capture date, sees the best date this laptop knows).
+	now := ts.Time()
 	r.DeviceID, r.Officer = s.deviceID, s.officer
 	r.CreatedAt, r.UpdatedAt = now, now
 	versions := map[string]hlc.Timestamp{}
@@ -163,7 +167,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(r *record.Record)
 		if m.Status != "" {
 			r.Status = m.Status
 		}
-		now := s.phys()
+		now := ts.Time()
 		r.UpdatedAt = now
 		fieldsBlob, nameBlob, err := s.sealFields(r.ID, spec, r.Fields)
 		if err != nil {

@@ -17,7 +17,9 @@ a submitted record only one that keeps it valid. Remaining problems are printed.
 
 func cmdEdit(ctx context.Context, s stdio, args []string) error {
 	var c common
+	var confirm bool
 	fs := newFlags(s, "edit", "ID field=value...", editHelp, &c, true)
+	fs.BoolVar(&confirm, "confirm", false, "confirm warnings the change raises on a submitted record")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -54,10 +56,14 @@ func cmdEdit(ctx context.Context, s stdio, args []string) error {
 		}
 		set[strings.TrimSpace(k)] = val
 	}
-	r, err = sess.agent.Edit(ctx, id, set)
+	r, err = sess.agent.Edit(ctx, id, set, confirm)
 	var verr *agent.ValidationError
 	if errors.As(err, &verr) {
-		printProblems(s, c, verr.Spec, verr.Problems, "Nothing was changed: the record is submitted and the change would make it invalid:")
+		head := "Nothing was changed: the record is submitted and the change would make it invalid:"
+		if verr.NeedsConfirmation {
+			head = "Nothing was changed: check these warnings, then run edit again with --confirm:"
+		}
+		printProblems(s, c, verr.Spec, verr.Problems, head)
 		return errReported
 	}
 	if err != nil {
@@ -101,7 +107,7 @@ func cmdSubmit(ctx context.Context, s stdio, args []string) error {
 			failed++
 			res.Problems = problemsOut(verr.Spec, verr.Problems, c.language())
 			if !c.json {
-				head := fmt.Sprintf("%s: not submitted, still a draft. Fix:", ref)
+				head := fmt.Sprintf("%s: not submitted; nothing was changed. Fix:", ref)
 				if verr.NeedsConfirmation {
 					head = fmt.Sprintf("%s: not submitted. Check these warnings, then run submit again with --confirm:", ref)
 				}

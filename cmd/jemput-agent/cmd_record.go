@@ -49,7 +49,11 @@ func cmdRecord(ctx context.Context, s stdio, args []string) error {
 	if file != "-" {
 		f, err := os.Open(file)
 		if err != nil {
-			return fmt.Errorf("open %s: %w", file, err)
+			return err // already names the file
+		}
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			f.Close()
+			return fmt.Errorf("%s is a directory; --file takes a JSON or JSON Lines file", file)
 		}
 		defer f.Close()
 		in = f
@@ -91,27 +95,33 @@ type lineResult struct {
 }
 
 // read decides between one (possibly pretty-printed) JSON object and JSON
-// Lines by the first two non-empty lines: if either is a complete object by
-// itself the input is JSON Lines (so a bad first line is reported by number
-// while the rest are still saved); otherwise it is one document.
+// Lines by the first two non-empty lines: if either looks like a whole
+// record on one line ({...}), the input is JSON Lines, so a bad line is
+// reported by number while the others are still saved; otherwise it is
+// one document.
 func (r *recorder) read(in io.Reader) error {
 	br := bufio.NewReaderSize(in, 64<<10)
+	// A byte-order mark (Windows Notepad) is not part of the JSON.
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
 	type numbered struct {
-		no   int
-		text []byte
+		no      int
+		text    []byte
+		tooLong bool
 	}
 	var head []numbered
 	lineNo := 0
 	var readErr error
 	for len(head) < 2 && readErr == nil {
-		var line []byte
-		line, readErr = readLine(br)
-		if len(line) == 0 && readErr != nil {
+		line, tooLong, err := readLine(br)
+		readErr = err
+		if len(line) == 0 && err != nil {
 			break
 		}
 		lineNo++
 		if t := bytes.TrimSpace(line); len(t) > 0 {
-			head = append(head, numbered{lineNo, append([]byte(nil), t...)})
+			head = append(head, numbered{lineNo, append([]byte(nil), t...), tooLong})
 		}
 	}
 	if readErr != nil && readErr != io.EOF {
@@ -120,8 +130,8 @@ func (r *recorder) read(in io.Reader) error {
 	if len(head) == 0 {
 		return errors.New("no records in the input")
 	}
-	isObject := func(b []byte) bool { return b[0] == '{' && json.Valid(b) }
-	if !isObject(head[0].text) && (len(head) < 2 || !isObject(head[1].text)) {
+	oneLine := func(b []byte) bool { return b[0] == '{' && b[len(b)-1] == '}' }
+	if !oneLine(head[0].text) && (len(head) < 2 || !oneLine(head[1].text)) {
 		// One JSON document spread over several lines.
 		rest, err := io.ReadAll(io.LimitReader(br, record.MaxRecordJSON+1))
 		if err != nil {
@@ -140,17 +150,24 @@ func (r *recorder) read(in io.Reader) error {
 		return nil
 	}
 	for _, h := range head {
-		r.one(h.no, h.text)
+		r.one(h.no, h.text, h.tooLong)
 	}
 	for readErr == nil {
-		var line []byte
-		line, readErr = readLine(br)
-		if len(line) == 0 && readErr != nil {
+		// Ctrl-C or SIGTERM: stop between records; everything acknowledged
+		// so far is safely saved.
+		if err := r.ctx.Err(); err != nil {
+			fmt.Fprintf(r.s.Err, "interrupted after line %d; the records reported saved are safe\n", lineNo)
+			r.failed++
+			return nil
+		}
+		line, tooLong, err := readLine(br)
+		readErr = err
+		if len(line) == 0 && err != nil {
 			break
 		}
 		lineNo++
 		if t := bytes.TrimSpace(line); len(t) > 0 {
-			r.one(lineNo, t)
+			r.one(lineNo, t, tooLong)
 		}
 	}
 	if readErr != io.EOF {
@@ -159,25 +176,31 @@ func (r *recorder) read(in io.Reader) error {
 	return nil
 }
 
-// readLine reads one line of at most MaxRecordJSON bytes; a longer line is
-// returned whole-truncated so that its record fails to decode with a clear
-// reason instead of the whole run failing.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var buf []byte
+// readLine reads one line, keeping at most MaxRecordJSON bytes of it; tooLong
+// says the rest was dropped, so that one oversized line is reported by its
+// number instead of ending the run.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(buf)+len(chunk) <= record.MaxRecordJSON+1 {
-			buf = append(buf, chunk...)
+		if len(line)+len(chunk) <= record.MaxRecordJSON {
+			line = append(line, chunk...)
+		} else {
+			tooLong = true
 		}
 		if err == bufio.ErrBufferFull {
 			continue
 		}
-		return buf, err
+		return line, tooLong, err
 	}
 }
 
-func (r *recorder) one(lineNo int, line []byte) {
+func (r *recorder) one(lineNo int, line []byte, tooLong bool) {
 	r.lines++
+	if tooLong {
+		r.failed++
+		r.report(lineResult{Line: lineNo, Error: fmt.Sprintf("line is longer than the %d KiB a record may take", record.MaxRecordJSON>>10)})
+		return
+	}
 	fields, err := r.spec.Decode(line, r.agent.Regions())
 	if err != nil {
 		r.failed++

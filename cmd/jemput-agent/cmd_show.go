@@ -26,6 +26,9 @@ func cmdList(ctx context.Context, s stdio, args []string) error {
 	if len(pos) > 0 {
 		return usageErr("list takes no arguments, got %q", pos[0])
 	}
+	if limit < 0 {
+		return usageErr("--limit %d: use 0 for all, or a positive number", limit)
+	}
 	f := store.Filter{Limit: limit}
 	if status != "" {
 		if f.Status, err = record.ParseStatus(status); err != nil {
@@ -39,8 +42,10 @@ func cmdList(ctx context.Context, s stdio, args []string) error {
 		f.Kind = record.Kind(kind)
 	}
 	if nikQuery != "" {
-		if _, err := nik.Parse(nikQuery); err != nil {
-			return usageErr("--nik %s: %v", nik.Masked(nikQuery), err)
+		// Any 16 digits: a draft may hold a mistyped NIK the officer wants
+		// to find precisely in order to fix it.
+		if _, err := nik.ParseKK(nikQuery); err != nil {
+			return usageErr("--nik: %v", err)
 		}
 	}
 	sess, err := open(ctx, s, c.data)
@@ -51,6 +56,7 @@ func cmdList(ctx context.Context, s stdio, args []string) error {
 	var list []store.Summary
 	if nikQuery != "" {
 		list, err = sess.store.FindNIK(ctx, nikQuery)
+		list = filterSummaries(list, f)
 	} else {
 		list, err = sess.store.List(ctx, f)
 	}
@@ -175,4 +181,18 @@ func cmdStatus(ctx context.Context, s stdio, args []string) error {
 	)
 	table(s.Out, rows)
 	return nil
+}
+
+// filterSummaries applies a filter to an already-found list (NIK lookups).
+func filterSummaries(list []store.Summary, f store.Filter) []store.Summary {
+	var out []store.Summary
+	for _, sm := range list {
+		if (f.Status == "" || sm.Status == f.Status) && (f.Kind == "" || sm.Kind == f.Kind) {
+			out = append(out, sm)
+		}
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out
 }

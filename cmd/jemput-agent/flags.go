@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/jemputbola/jemput/internal/record"
 )
@@ -48,6 +47,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			return nil, usageErr("%v", err)
 		}
 		if fs.NArg() == 0 {
+			if l := fs.Lookup("lang"); l != nil && l.Value.String() != "id" && l.Value.String() != "en" {
+				return nil, usageErr("--lang %q: use id (Bahasa Indonesia) or en (English)", l.Value.String())
+			}
 			return pos, nil
 		}
 		pos = append(pos, fs.Arg(0))
@@ -80,13 +82,3 @@ func defaultDataDir(getenv func(string) string) string {
 }
 
 func dbPath(dir string) string { return filepath.Join(dir, "agent.db") }
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}

@@ -450,6 +450,10 @@ func TestUsage(t *testing.T) {
 		{[]string{"list", "--nik", "123"}, 2, "must be 16 digits"},
 		{[]string{"show"}, 2, "exactly one"},
 		{[]string{"list", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"list", "--lang", "fr"}, 2, "use id"},
+		{[]string{"list", "--limit", "-5"}, 2, "--limit -5"},
+		{[]string{"record", "ektp", "--file", "/nonexistent/x.jsonl"}, 1, "no such file"},
+		{[]string{"record", "ektp", "--file", "/tmp"}, 1, "is a directory"},
 	}
 	for _, tt := range tests {
 		r := cli(t, env, "", tt.args...)
@@ -497,4 +501,48 @@ func TestInitAfterInterruptedInit(t *testing.T) {
 			t.Errorf("%s has mode %v, want 0600", f, st.Mode().Perm())
 		}
 	}
+}
+
+// TestRecordInputShapes covers input as people produce it: a byte-order
+// mark from Notepad, two bad lines before good ones, a line far over the
+// size limit, and "father": null.
+func TestRecordInputShapes(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	birth := fixtureLine(t, "birth")
+	tests := []struct {
+		name       string
+		input      string
+		code       int
+		saved      int
+		wantOutput string
+	}{
+		{"byte-order mark on a single document", "\xef\xbb\xbf" + birth, 0, 1, "saved"},
+		{"byte-order mark on JSON Lines", "\xef\xbb\xbf" + birth + "\n" + birth + "\n", 0, 2, "line 2: saved"},
+		{"two bad lines first", `{"child_name": "A",}` + "\n" + `{"child_name": 5}` + "\n" + birth + "\n", 1, 1, "line 3: saved"},
+		{"a line over the limit", `{"late_reason": "` + strings.Repeat("x", 200<<10) + `"}` + "\n" + birth + "\n", 1, 1, "longer than the 64 KiB"},
+		{"an unknown group beside a null father", strings.Replace(birth, `"father":{`, `"father":null,"x":{`, 1) + "\n", 1, 0, "unknown field"},
+		{"father null", nullFather(t, birth) + "\n", 0, 1, "saved"},
+	}
+	total := 0
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := cli(t, env, tt.input, "record", "birth", "--file", "-")
+			if r.code != tt.code || !strings.Contains(r.out+r.err, tt.wantOutput) {
+				t.Fatalf("exit %d (want %d), output lacks %q:\n%s%s", r.code, tt.code, tt.wantOutput, r.out, r.err)
+			}
+			total += tt.saved
+			if n := len(listJSON(t, env)); n != total {
+				t.Fatalf("%d records in the store, want %d", n, total)
+			}
+		})
+	}
+}
+
+func nullFather(t testing.TB, line string) string {
+	var m map[string]any
+	json.Unmarshal([]byte(line), &m)
+	m["father"] = nil
+	b, _ := json.Marshal(m)
+	return string(b)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -24,23 +23,6 @@ func (f Fields) Clone() Fields {
 		out[k] = v
 	}
 	return out
-}
-
-// Changed lists, sorted, the paths whose value differs between f and g.
-func (f Fields) Changed(g Fields) []string {
-	var paths []string
-	for k, v := range g {
-		if f[k] != v {
-			paths = append(paths, k)
-		}
-	}
-	for k, v := range f {
-		if _, ok := g[k]; !ok && v != "" {
-			paths = append(paths, k)
-		}
-	}
-	sort.Strings(paths)
-	return paths
 }
 
 // Regions is what the domain needs from the region list; *wilayah.Tree
@@ -147,6 +129,9 @@ func (s *Spec) leaf(path string, v any, regions Regions, out Fields) error {
 	f, ok := s.byPath[path]
 	if !ok {
 		if s.isGroup(path) {
+			if v == nil {
+				return nil // "father": null is an absent father
+			}
 			return &InputError{Field: path, Reason: "must be an object or a list, not a single value"}
 		}
 		return &InputError{Field: path, Reason: "unknown field"}

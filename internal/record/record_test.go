@@ -115,6 +115,7 @@ func TestValidate(t *testing.T) {
 		{"weight 100 g", KindBirth, change{"weight_grams": "100"}, []string{"weight_grams:out_of_range"}},
 		{"birth time 25:00", KindBirth, change{"birth_time": "25:00"}, []string{"birth_time:time_format"}},
 		{"mother aged 9 warns", KindBirth, change{"mother.birth_date": "2017-06-15", "mother.nik": "6411025506170001"}, []string{"mother.birth_date:mother_age"}},
+		{"mother born after the child", KindBirth, change{"mother.birth_date": "2026-11-15", "mother.nik": "6411025511260001"}, []string{"mother.birth_date:mother_born_after_child"}},
 		// Deaths
 		{"on time death", KindDeath, change{}, nil},
 		{"death 31 days ago needs a reason", KindDeath, change{"death_date": "2026-10-22"}, []string{"late_reason:late_reason_required"}},
@@ -227,6 +228,9 @@ func TestDecodeKeepsDraftValues(t *testing.T) {
 	f, err := spec.Decode([]byte(`{"nik": "12ab", "full_name": "  Ma'ruf   Amin ", "sex": "p", "religion": "Islam", "village_code": "6411012001", "rt": 4}`), regions)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if f, err := spec.Decode([]byte(`{"full_name": "A", "biometrics": null}`), regions); err != nil || len(f) != 1 {
+		t.Fatalf("null group: %v %v", f, err)
 	}
 	want := Fields{"nik": "12ab", "full_name": "Ma'ruf Amin", "sex": "P", "religion": "islam", "village_code": "64.11.01.2001", "rt": "4"}
 	if !reflect.DeepEqual(f, want) {

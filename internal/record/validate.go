@@ -259,7 +259,10 @@ func (v *validator) birth() {
 	}
 	child, okChild := v.date("birth_date")
 	if mother, ok := v.date("mother.birth_date"); ok && okChild {
-		if age := yearsBetween(mother, child); age < 12 || age > 60 {
+		switch age := yearsBetween(mother, child); {
+		case !child.After(mother):
+			v.err("mother.birth_date", CodeMotherYounger, nil)
+		case age < 12 || age > 60:
 			v.add("mother.birth_date", CodeMotherAge, SeverityWarning, map[string]string{"age": strconv.Itoa(age)})
 		}
 	}
