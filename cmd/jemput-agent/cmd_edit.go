@@ -117,7 +117,7 @@ func cmdSubmit(ctx context.Context, s stdio, args []string) error {
 			failed++
 			res.Error = err.Error()
 			if !c.json {
-				fmt.Fprintf(s.Err, "%s: %s\n", ref, userMessage(err))
+				fmt.Fprintf(s.Err, "%s: %s\n", ref, err)
 			}
 		default:
 			if !c.json {

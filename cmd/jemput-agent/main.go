@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string, s stdio) int {
 		case errors.Is(err, errReported):
 			return 1
 		default:
-			fmt.Fprintf(s.Err, "jemput-agent %s: %s\n", c.name, userMessage(err))
+			fmt.Fprintf(s.Err, "jemput-agent %s: %s\n", c.name, err)
 			return 1
 		}
 	}

@@ -53,8 +53,3 @@ func open(ctx context.Context, s stdio, dir string) (*session, error) {
 	return &session{db: db, store: st, agent: agent.New(st, regions)}, nil
 }
 
-// userMessage is the one line a person sees for an error. Log detail
-// (wrapped causes) is kept for errors that are not the user's to fix.
-func userMessage(err error) string {
-	return err.Error()
-}
