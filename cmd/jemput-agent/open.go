@@ -52,4 +52,3 @@ func open(ctx context.Context, s stdio, dir string) (*session, error) {
 	}
 	return &session{db: db, store: st, agent: agent.New(st, regions)}, nil
 }
-
