@@ -86,7 +86,7 @@ type recorder struct {
 
 // lineResult is what --json prints per record.
 type lineResult struct {
-	Line         int             `json:"line"`
+	Line         int             `json:"line,omitempty"` // 0 for a single JSON document
 	ID           string          `json:"id,omitempty"`
 	TrackingCode string          `json:"tracking_code,omitempty"`
 	Status       record.Status   `json:"status,omitempty"`
