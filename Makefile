@@ -20,7 +20,7 @@ demo: build
 # Benchmarks behind the figures in the issue notes. BENCH narrows them.
 BENCH ?= .
 bench:
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 60m ./...
+	$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchmem -timeout 60m ./...
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
 FUZZ_TARGETS := \
