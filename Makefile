@@ -31,7 +31,10 @@ FUZZ_TARGETS := \
 	./internal/wilayah:FuzzNormalizeCode \
 	./internal/wilayah:FuzzCSV \
 	./internal/atrest:FuzzOpen \
-	./internal/atrest:FuzzUnmarshalWrapped
+	./internal/atrest:FuzzUnmarshalWrapped \
+	./syncproto:FuzzOpen \
+	./syncproto:FuzzPeekHeader \
+	./syncproto:FuzzSignedBody
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \

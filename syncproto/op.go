@@ -1,6 +1,31 @@
 // Package syncproto is the wire between laptops and the hub: ops, bundles
 // and API types. It has no database and no HTTP server, so the agent, the
 // hub and tests all speak it the same way.
+//
+// # Bundles
+//
+// A bundle carries a batch of ops from one sender (a device or the hub) to
+// one recipient, over HTTP or as a file on a USB stick. The byte layout is
+// documented on Encoder; testdata/bundle-v1.json is a test vector.
+//
+// Threat model. Whatever carries a bundle (the network, a USB stick, the
+// person carrying it, a shared folder) may read, drop, reorder, cut,
+// replay, corrupt or swap bundles, headers and chunks. Against that: the
+// body is sealed to the recipient's X25519 key with a fresh ephemeral key
+// (only the recipient's private key opens it; not even the sender can,
+// once sealed); the sender's Ed25519 signature covers the header, which
+// names the recipient, and the ciphertext digest, and is verified before
+// any op is released; the header is also bound into the payload key, so a
+// body cannot be moved under another header or re-signed by another
+// sender; every length is bounded before it is allocated. The clear header
+// holds no personal data: ids, ranges, counts, key fingerprints, sizes.
+//
+// Out of scope here: replay and freshness (this package keeps no state:
+// the receiver checks sender, bundle id, seq range, epoch and Prev; see
+// ErrReplay); revocation (the TrustFunc decides); a stolen sender key (it
+// can sign anything well formed); a stolen recipient key (it opens every
+// bundle ever sealed to it: there is no forward secrecy against that);
+// traffic analysis (sizes and the clear header show).
 package syncproto
 
 import (
