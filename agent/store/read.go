@@ -268,6 +268,7 @@ func (s *Store) Ops(ctx context.Context, afterSeq uint64, limit int) ([]syncprot
 // Info is the store at a glance, for `status`.
 type Info struct {
 	DeviceID  string
+	PublicKey string // the device's public keys (text form), for enrolment
 	Epoch     string
 	Officer   string
 	Seq       uint64 // ops written
@@ -287,7 +288,7 @@ func (i Info) Pending() uint64 { return i.Seq - i.AckedSeq }
 func (s *Store) Info(ctx context.Context) (Info, error) {
 	in := Info{ByStatus: map[record.Status]int{}}
 	meta := map[string]any{}
-	rows, err := s.db.sql.QueryContext(ctx, "SELECT key, value FROM meta WHERE key != ?", metaKeyring)
+	rows, err := s.db.sql.QueryContext(ctx, "SELECT key, value FROM meta WHERE key NOT IN (?, ?)", metaKeyring, metaIdentity)
 	if err != nil {
 		return in, fmt.Errorf("status: %w", err)
 	}
@@ -303,6 +304,7 @@ func (s *Store) Info(ctx context.Context) (Info, error) {
 	rows.Close()
 	in.DeviceID, _ = meta[metaDeviceID].(string)
 	in.Epoch, _ = meta[metaEpoch].(string)
+	in.PublicKey, _ = meta[metaPublicKey].(string)
 	in.Officer, _ = meta[metaOfficer].(string)
 	seq, _ := meta[metaSeq].(int64)
 	acked, _ := meta[metaAckedSeq].(int64)

@@ -26,6 +26,7 @@ import (
 	"github.com/jemputbola/jemput/internal/atrest"
 	"github.com/jemputbola/jemput/internal/hlc"
 	"github.com/jemputbola/jemput/internal/sqlitex"
+	"github.com/jemputbola/jemput/syncproto"
 )
 
 //go:embed migrations/*.sql
@@ -124,6 +125,26 @@ func (db *DB) Init(ctx context.Context, p InitParams) error {
 	if _, err := io.ReadFull(p.Rand, epoch); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
+	// The device's signing and sealing keys: sync signs every bundle with
+	// them and the hub seals downstream bundles to them. The private half is
+	// sealed under the passphrase like the records; the public half is not
+	// secret and is kept in the clear for enrolment.
+	ident, err := syncproto.NewIdentity(p.Rand)
+	if err != nil {
+		return fmt.Errorf("init: device keys: %w", err)
+	}
+	identBytes, err := ident.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("init: device keys: %w", err)
+	}
+	sealedIdent, err := keys.Seal(identBytes, aad("meta", metaIdentity, "value"))
+	if err != nil {
+		return fmt.Errorf("init: device keys: %w", err)
+	}
+	pubText, err := ident.Public().MarshalText()
+	if err != nil {
+		return fmt.Errorf("init: device keys: %w", err)
+	}
 	return sqlitex.InTx(ctx, db.sql, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM meta WHERE key = ?", metaKeyring).Scan(&n); err != nil {
@@ -141,6 +162,8 @@ func (db *DB) Init(ctx context.Context, p InitParams) error {
 			metaAckedSeq:  int64(0),
 			metaOfficer:   p.Officer,
 			metaCreatedAt: p.Now.UnixMilli(),
+			metaIdentity:  sealedIdent,
+			metaPublicKey: string(pubText),
 		} {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", k, v); err != nil {
 				return fmt.Errorf("init %s: %w", k, err)
@@ -160,6 +183,8 @@ const (
 	metaOfficer   = "officer"
 	metaCreatedAt = "created_at"
 	metaLastSync  = "last_sync"
+	metaIdentity  = "identity"   // sealed syncproto.Identity (device private keys)
+	metaPublicKey = "public_key" // the device's public keys, text form
 )
 
 // Store is an unlocked store: it can read and write records.
@@ -219,8 +244,22 @@ func (s *Store) Officer() string { return s.officer }
 // Now is the wall clock the store was unlocked with.
 func (s *Store) Now() time.Time { return s.phys() }
 
-// Keyring returns the unlocked keys (for the sync layer, later).
-func (s *Store) Keyring() *atrest.Keyring { return s.keys }
+// Identity opens the device's private signing and sealing keys, for sync.
+func (s *Store) Identity(ctx context.Context) (syncproto.Identity, error) {
+	var sealed []byte
+	if err := s.db.sql.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", metaIdentity).Scan(&sealed); err != nil {
+		return syncproto.Identity{}, fmt.Errorf("read device keys: %w", err)
+	}
+	plain, err := s.keys.Open(sealed, aad("meta", metaIdentity, "value"))
+	if err != nil {
+		return syncproto.Identity{}, fmt.Errorf("open device keys: %w", err)
+	}
+	var id syncproto.Identity
+	if err := id.UnmarshalBinary(plain); err != nil {
+		return syncproto.Identity{}, fmt.Errorf("decode device keys: %w", err)
+	}
+	return id, nil
+}
 
 // IntegrityCheck runs SQLite's full integrity check; it needs no key.
 func (db *DB) IntegrityCheck(ctx context.Context) error {

@@ -281,3 +281,31 @@ func TestResolve(t *testing.T) {
 		t.Errorf("Resolve(nope): %v", err)
 	}
 }
+
+// TestDeviceKeys: init makes the device's signing and sealing keys; the
+// private half opens only with the passphrase and matches the public half
+// kept in the clear for enrolment.
+func TestDeviceKeys(t *testing.T) {
+	ctx := context.Background()
+	_, st, path := newStore(t, nil)
+	id, err := st.Identity(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := id.Public().MarshalText()
+	if in.PublicKey == "" || in.PublicKey != string(pub) {
+		t.Fatalf("public key %q, identity %q", in.PublicKey, pub)
+	}
+	raw, _ := id.MarshalBinary()
+	files, _ := filepath.Glob(path + "*")
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		if bytes.Contains(data, raw[len(raw)-32:]) || bytes.Contains(data, raw[8:40]) {
+			t.Fatalf("device private key is in %s in the clear", f)
+		}
+	}
+}

@@ -116,6 +116,7 @@ func cmdShow(ctx context.Context, s stdio, args []string) error {
 // statusJSON is the contract of `status --json`.
 type statusJSON struct {
 	DeviceID   string         `json:"device_id"`
+	DeviceKey  string         `json:"device_key"`
 	Officer    string         `json:"officer"`
 	Records    int            `json:"records"`
 	ByStatus   map[string]int `json:"by_status"`
@@ -146,7 +147,7 @@ func cmdStatus(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := statusJSON{DeviceID: in.DeviceID, Officer: in.Officer, Records: in.Total, ByStatus: map[string]int{},
+	out := statusJSON{DeviceID: in.DeviceID, DeviceKey: in.PublicKey, Officer: in.Officer, Records: in.Total, ByStatus: map[string]int{},
 		PendingOps: in.Pending(), LastSeq: in.Seq, Conflicts: in.Conflicts, Decisions: in.Decisions, HLC: in.HLC.String()}
 	for st, n := range in.ByStatus {
 		out.ByStatus[string(st)] = n
