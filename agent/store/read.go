@@ -123,6 +123,15 @@ func (s *Store) Resolve(ctx context.Context, ref string) (string, error) {
 	return id, nil
 }
 
+// Find returns the record an officer names by id or tracking code.
+func (s *Store) Find(ctx context.Context, ref string) (*record.Record, error) {
+	id, err := s.Resolve(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
 // Summary is a record without its fields: what a list shows.
 type Summary struct {
 	ID           string

@@ -32,11 +32,7 @@ func cmdEdit(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	defer sess.Close()
-	id, err := sess.store.Resolve(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	r, err := sess.store.Get(ctx, id)
+	r, err := sess.store.Find(ctx, pos[0])
 	if err != nil {
 		return err
 	}
@@ -56,7 +52,7 @@ func cmdEdit(ctx context.Context, s stdio, args []string) error {
 		}
 		set[strings.TrimSpace(k)] = val
 	}
-	r, err = sess.agent.Edit(ctx, id, set, confirm)
+	r, err = sess.agent.Edit(ctx, r.ID, set, confirm)
 	var verr *agent.ValidationError
 	if errors.As(err, &verr) {
 		head := "Nothing was changed: the record is submitted and the change would make it invalid:"

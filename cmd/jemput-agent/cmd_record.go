@@ -110,19 +110,30 @@ func (r *recorder) read(in io.Reader) error {
 		text    []byte
 		tooLong bool
 	}
-	var head []numbered
 	lineNo := 0
 	var readErr error
-	for len(head) < 2 && readErr == nil {
-		line, tooLong, err := readLine(br)
-		readErr = err
-		if len(line) == 0 && err != nil {
+	// next returns the next non-empty line, or false at the end of input.
+	next := func() (numbered, bool) {
+		for readErr == nil {
+			line, tooLong, err := readLine(br)
+			readErr = err
+			if len(line) == 0 && err != nil {
+				break
+			}
+			lineNo++
+			if t := bytes.TrimSpace(line); len(t) > 0 {
+				return numbered{lineNo, append([]byte(nil), t...), tooLong}, true
+			}
+		}
+		return numbered{}, false
+	}
+	var head []numbered
+	for len(head) < 2 {
+		h, ok := next()
+		if !ok {
 			break
 		}
-		lineNo++
-		if t := bytes.TrimSpace(line); len(t) > 0 {
-			head = append(head, numbered{lineNo, append([]byte(nil), t...), tooLong})
-		}
+		head = append(head, h)
 	}
 	if readErr != nil && readErr != io.EOF {
 		return fmt.Errorf("read input: %w", readErr)
@@ -152,7 +163,7 @@ func (r *recorder) read(in io.Reader) error {
 	for _, h := range head {
 		r.one(h.no, h.text, h.tooLong)
 	}
-	for readErr == nil {
+	for {
 		// Ctrl-C or SIGTERM: stop between records; everything acknowledged
 		// so far is safely saved.
 		if err := r.ctx.Err(); err != nil {
@@ -160,15 +171,11 @@ func (r *recorder) read(in io.Reader) error {
 			r.failed++
 			return nil
 		}
-		line, tooLong, err := readLine(br)
-		readErr = err
-		if len(line) == 0 && err != nil {
+		h, ok := next()
+		if !ok {
 			break
 		}
-		lineNo++
-		if t := bytes.TrimSpace(line); len(t) > 0 {
-			r.one(lineNo, t, tooLong)
-		}
+		r.one(h.no, h.text, h.tooLong)
 	}
 	if readErr != io.EOF {
 		return fmt.Errorf("read input after line %d: %w", lineNo, readErr)

@@ -102,11 +102,7 @@ func cmdShow(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	defer sess.Close()
-	id, err := sess.store.Resolve(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	r, err := sess.store.Get(ctx, id)
+	r, err := sess.store.Find(ctx, pos[0])
 	if err != nil {
 		return err
 	}
