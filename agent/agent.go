@@ -194,3 +194,23 @@ func warningList(ps record.Problems) string {
 	sort.Strings(items)
 	return strings.Join(items, ",")
 }
+
+// Withdraw marks record id withdrawn: a tombstone op, since nothing is
+// hard-deleted once it may have left the laptop. Allowed until the hub has
+// decided (the state machine); withdrawing twice changes nothing.
+func (a *Agent) Withdraw(ctx context.Context, id, reason string) (*record.Record, error) {
+	r, _, err := a.store.Update(ctx, id, func(r *record.Record) (store.Mutation, error) {
+		if r.Status == record.StatusWithdrawn {
+			return store.Mutation{}, store.ErrNoChange
+		}
+		if !record.CanTransition(r.Status, record.StatusWithdrawn) {
+			return store.Mutation{}, fmt.Errorf("%s is %s: %w", r.TrackingCode, r.Status, ErrNotEditable)
+		}
+		m := store.Mutation{Action: syncproto.ActionWithdraw, Status: record.StatusWithdrawn}
+		if reason != "" {
+			m.Meta = map[string]string{"reason": reason}
+		}
+		return m, nil
+	})
+	return r, err
+}

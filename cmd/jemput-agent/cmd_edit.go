@@ -132,3 +132,42 @@ func cmdSubmit(ctx context.Context, s stdio, args []string) error {
 	}
 	return nil
 }
+
+func cmdWithdraw(ctx context.Context, s stdio, args []string) error {
+	var c common
+	var reason string
+	fs := newFlags(s, "withdraw", "ID...", "Withdraws records captured in error, until the hub has decided on them. Nothing is\ndeleted: the record stays, marked withdrawn, and the hub is told on the next sync.", &c, false)
+	fs.StringVar(&reason, "reason", "", "why, for the hub's reviewer (required)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageErr("withdraw needs at least one record ID or tracking code")
+	}
+	if strings.TrimSpace(reason) == "" {
+		return usageErr("withdraw needs --reason (the hub's reviewer reads it)")
+	}
+	sess, err := open(ctx, s, c.data)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	failed := 0
+	for _, ref := range pos {
+		r, err := sess.store.Find(ctx, ref)
+		if err == nil {
+			r, err = sess.agent.Withdraw(ctx, r.ID, strings.TrimSpace(reason))
+		}
+		if err != nil {
+			failed++
+			fmt.Fprintf(s.Err, "%s: %v\n", ref, err)
+			continue
+		}
+		fmt.Fprintf(s.Out, "%s: %s\n", grouped(r.TrackingCode), r.Status.Label(c.language()))
+	}
+	if failed > 0 {
+		return errReported
+	}
+	return nil
+}

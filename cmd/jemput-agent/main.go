@@ -48,6 +48,7 @@ func commands() []command {
 		{"record", "save new records (drafts) from a JSON or JSON Lines file", cmdRecord},
 		{"edit", "change fields of a record: field=value ...", cmdEdit},
 		{"submit", "check records and mark them ready for the hub", cmdSubmit},
+		{"withdraw", "withdraw records made in error (kept, never deleted)", cmdWithdraw},
 		{"list", "list records (by status, kind or NIK)", cmdList},
 		{"show", "show one record with its problems", cmdShow},
 		{"status", "pending ops, last sync, counts by status", cmdStatus},

@@ -546,3 +546,37 @@ func nullFather(t testing.TB, line string) string {
 	b, _ := json.Marshal(m)
 	return string(b)
 }
+
+func TestWithdraw(t *testing.T) {
+	dir := newStoreDir(t)
+	env := envFor(dir)
+	r := cli(t, env, fixtureLine(t, "death")+"\n", "record", "death", "--file", "-", "--json")
+	var saved struct{ ID string }
+	json.Unmarshal([]byte(r.out), &saved)
+	if r := cli(t, env, "", "withdraw", saved.ID); r.code != 2 || !strings.Contains(r.err, "--reason") {
+		t.Fatalf("withdraw without a reason: %d %q", r.code, r.err)
+	}
+	if r := cli(t, env, "", "withdraw", saved.ID, "--reason", "dicatat dua kali"); r.code != 0 {
+		t.Fatalf("withdraw: %d %q", r.code, r.err)
+	}
+	got := showJSON(t, env, saved.ID)
+	if got["status"] != "withdrawn" || got["fields"].(map[string]any)["deceased_name"] != "Hangin Lejiu" {
+		t.Fatalf("withdrawn record: %v", got)
+	}
+	// A withdrawn record is kept but can no longer be changed or submitted.
+	if r := cli(t, env, "", "edit", saved.ID, "death_place=Rumah"); r.code != 1 || !strings.Contains(r.err, "cannot be changed") {
+		t.Fatalf("edit of a withdrawn record: %d %q", r.code, r.err)
+	}
+	if r := cli(t, env, "", "submit", saved.ID); r.code != 1 {
+		t.Fatalf("submit of a withdrawn record: %d %q", r.code, r.err)
+	}
+	// Withdrawing again changes nothing; the op log has create + withdraw.
+	if r := cli(t, env, "", "withdraw", saved.ID, "--reason", "lagi"); r.code != 0 {
+		t.Fatalf("second withdraw: %d %q", r.code, r.err)
+	}
+	var st map[string]any
+	json.Unmarshal([]byte(cli(t, env, "", "status", "--json").out), &st)
+	if st["last_seq"].(float64) != 2 {
+		t.Fatalf("last_seq = %v, want 2", st["last_seq"])
+	}
+}
