@@ -64,3 +64,17 @@ type Op struct {
 	// create, the warnings the officer confirmed on submit.
 	Meta map[string]string `json:"meta,omitempty"`
 }
+
+// Hub actions: written only by the hub (DeviceID HubSender) and sent down
+// to the device that made the record. A decision is an op, never a field,
+// so status follows the state machine on every replica.
+const (
+	// ActionDecide: an operator's decision. Meta: outcome (approved,
+	// rejected, needs_correction), reason, fields (comma-separated paths to
+	// correct), registration_number (on approval), by.
+	ActionDecide Action = "decide"
+)
+
+// HubSender is the DeviceID of ops the hub writes and the Sender of the
+// bundles it seals.
+const HubSender = "hub"
