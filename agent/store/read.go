@@ -17,6 +17,7 @@ import (
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // Get returns record id with its fields opened.
@@ -243,7 +244,11 @@ func (s *Store) summaries(ctx context.Context, q string, args ...any) ([]Summary
 
 // Ops returns the op log after seq, in order, opened: what sync will send.
 func (s *Store) Ops(ctx context.Context, afterSeq uint64, limit int) ([]syncproto.Op, error) {
-	rows, err := s.db.sql.QueryContext(ctx, `SELECT seq, op_id, device_id, hlc, record_id, kind, action, body
+	return s.ops(ctx, s.db.sql, afterSeq, limit)
+}
+
+func (s *Store) ops(ctx context.Context, q querier, afterSeq uint64, limit int) ([]syncproto.Op, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, op_id, device_id, hlc, record_id, kind, action, body
 		FROM ops WHERE seq > ? ORDER BY seq LIMIT ?`, int64(afterSeq), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read ops: %w", err)

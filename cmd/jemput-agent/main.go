@@ -52,6 +52,10 @@ func commands() []command {
 		{"list", "list records (by status, kind or NIK)", cmdList},
 		{"show", "show one record with its problems", cmdShow},
 		{"status", "pending ops, last sync, counts by status", cmdStatus},
+		{"enroll", "enrol this laptop at the hub with a one-time code", cmdEnroll},
+		{"sync", "send changes to the hub and fetch its decisions (resumable)", cmdSync},
+		{"export", "write pending changes to a file for a USB stick", cmdExport},
+		{"import", "read the hub's return file (receipts and decisions)", cmdImport},
 	}
 }
 

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/jemputbola/jemput/hub/httpapi"
+)
+
+const serveHelp = `Runs the hub's sync API (under /api/v1) until interrupted. Laptops enrol with a code from
+'jemput-hub device code' and then sync. Logs go to stderr.`
+
+func cmdServe(ctx context.Context, s stdio, args []string) error {
+	var c common
+	var addr string
+	fs := newFlags(s, "serve", "", serveHelp, &c, false)
+	fs.StringVar(&addr, "addr", envOr(s.Getenv, "JEMPUT_ADDR", ":8080"), "listen address (env JEMPUT_ADDR)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(s.Err, nil))
+	sess, err := open(ctx, c.data, log)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	api, err := httpapi.New(sess.hub, filepath.Join(c.data, "uploads"), log, nil)
+	if err != nil {
+		return err
+	}
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	api.Routes(r)
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(s.Out, "jemput-hub serving on http://%s (data %s); Ctrl-C stops\n", ln.Addr(), c.data)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("hub stopped")
+	return nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+type common struct {
+	data string
+	json bool
+	by   string
+}
+
+func newFlags(s stdio, name, args, help string, c *common, withJSON bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.data, "data", envOr(s.Getenv, "JEMPUT_HUB_DATA", "jemput-hub-data"), "hub data directory (env JEMPUT_HUB_DATA)")
+	if withJSON {
+		fs.BoolVar(&c.json, "json", false, "print JSON for scripts")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(s.Out, "Usage: jemput-hub %s [flags] %s\n\n%s\n\nFlags:\n", name, args, help)
+		fs.SetOutput(s.Out)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// byFlag adds --by: who acts, for the record's history.
+func byFlag(s stdio, fs *flag.FlagSet, c *common) {
+	def := envOr(s.Getenv, "JEMPUT_OPERATOR", envOr(s.Getenv, "USER", "operator"))
+	fs.StringVar(&c.by, "by", def, "operator name for the history (env JEMPUT_OPERATOR)")
+}
+
+// parse allows flags before, between and after positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usageErr("%v", err)
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func dbPath(dir string) string  { return filepath.Join(dir, "hub.db") }
+func keyPath(dir string) string { return filepath.Join(dir, "hub.key") }
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
