@@ -96,7 +96,16 @@ func printRecord(s stdio, c common, a *agent.Agent, r *record.Record) error {
 	fmt.Fprintf(w, "  %-28s %s\n", label(lang, "desa", "village"), villageLine(a.Regions(), r.VillageCode()))
 	fmt.Fprintf(w, "  %-28s %s %s\n", label(lang, "dicatat", "recorded"), r.CreatedAt.Format("2006-01-02 15:04"), r.Officer)
 	if r.Decision != nil {
-		fmt.Fprintf(w, "  %-28s %s %s\n", label(lang, "keputusan hub", "hub decision"), r.Decision.Outcome.Label(lang), r.Decision.Reason)
+		fmt.Fprintf(w, "  %-28s %s\n", label(lang, "keputusan hub", "hub decision"), r.Decision.Outcome.Label(lang))
+		if r.Decision.RegistrationNumber != "" {
+			fmt.Fprintf(w, "  %-28s %s\n", label(lang, "nomor registrasi", "registration number"), r.Decision.RegistrationNumber)
+		}
+		if r.Decision.Reason != "" {
+			fmt.Fprintf(w, "  %-28s %s\n", label(lang, "alasan", "reason"), r.Decision.Reason)
+		}
+		if len(r.Decision.Fields) > 0 {
+			fmt.Fprintf(w, "  %-28s %s\n", label(lang, "perbaiki", "fix"), strings.Join(r.Decision.Fields, ", "))
+		}
 	}
 	fmt.Fprintln(w)
 	for _, f := range spec.Fields {

@@ -12,6 +12,7 @@ import (
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/internal/merge"
 	"github.com/jemputbola/jemput/internal/record"
+	"github.com/jemputbola/jemput/internal/tracking"
 	"github.com/jemputbola/jemput/syncproto"
 )
 
@@ -77,7 +78,7 @@ func cmdRecords(ctx context.Context, s stdio, args []string) error {
 	tw := tabwriter.NewWriter(s.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRACKING\tKIND\tSTATUS\tNAME\tVILLAGE\tFLAGS\tOFFICER")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.TrackingCode, r.Kind, r.Status, r.Name, r.VillageCode, strings.Join(r.Flags, ","), r.Officer)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tracking.Code(r.TrackingCode), r.Kind, r.Status, r.Name, r.VillageCode, strings.Join(r.Flags, ","), r.Officer)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -162,7 +163,7 @@ func printRecord(ctx context.Context, s stdio, c common, h *hub.Hub, r hub.Recor
 			CreatedAt: st.Created.Time(), UpdatedAt: st.Updated.Time(), DeviceID: st.DeviceID, Officer: st.Officer,
 			Conflicts: conflicts, Duplicates: dups, Refused: st.Refused, History: ops})
 	}
-	fmt.Fprintf(s.Out, "%s  %s  %s  [%s]\n", st.TrackingCode, st.Kind, r.Name, st.Status)
+	fmt.Fprintf(s.Out, "%s  %s  %s  [%s]\n", tracking.Code(st.TrackingCode), st.Kind, r.Name, st.Status)
 	fmt.Fprintf(s.Out, "id %s, officer %s, device %s\n", st.ID, st.Officer, st.DeviceID)
 	if len(r.Flags) > 0 {
 		fmt.Fprintf(s.Out, "flags: %s\n", strings.Join(r.Flags, ", "))
@@ -182,7 +183,7 @@ func printRecord(ctx context.Context, s stdio, c common, h *hub.Hub, r hub.Recor
 		for _, w := range cf.Values {
 			fmt.Fprintf(s.Out, "  %q  by %s at %s\n", w.Value, w.Device, w.HLC.Time().Local().Format("2006-01-02 15:04:05"))
 		}
-		fmt.Fprintf(s.Out, "  resolve: jemput-hub edit %s %s=VALUE\n", st.TrackingCode, cf.Field)
+		fmt.Fprintf(s.Out, "  resolve: jemput-hub edit %s %s=VALUE\n", tracking.Code(st.TrackingCode), cf.Field)
 	}
 	for _, d := range dups {
 		other := d.A
@@ -286,7 +287,7 @@ func cmdDecide(ctx context.Context, s stdio, args []string) error {
 		return printRecord(ctx, s, c, sess.hub, r)
 	}
 	d := r.State.Decision
-	fmt.Fprintf(s.Out, "%s: %s", r.State.TrackingCode, d.Outcome)
+	fmt.Fprintf(s.Out, "%s: %s", tracking.Code(r.State.TrackingCode), d.Outcome)
 	if d.RegistrationNumber != "" {
 		fmt.Fprintf(s.Out, ", registration number %s", d.RegistrationNumber)
 	}
