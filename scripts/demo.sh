@@ -1,71 +1,145 @@
 #!/usr/bin/env bash
-# make demo: a field officer's day in Mahakam Ulu, offline, on embedded
-# defaults. Everything happens in a temporary directory that is kept so
-# you can try the commands yourself afterwards.
+# make demo: a week of jemput bola in Mahakam Ulu on embedded defaults.
+# A hub and two enrolled laptops on 127.0.0.1; both capture offline; one
+# syncs over HTTP, the other hands over a bundle file (USB); the hub finds
+# one conflicting edit and one duplicate NIK; an operator resolves them and
+# decides; the decisions travel back. The hub is left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 AGENT=./bin/jemput-agent
+HUB=./bin/jemput-hub
 DEMO=${JEMPUT_DEMO_DIR:-$(mktemp -d -t jemput-demo.XXXXXX)}
-export JEMPUT_DATA="$DEMO/laptop"
 export JEMPUT_PASSPHRASE=${JEMPUT_PASSPHRASE:-demo-jemput-bola}
-export JEMPUT_OFFICER="Yakobus Lenjau (demo)"
+export JEMPUT_HUB_DATA="$DEMO/hub"
+export JEMPUT_OPERATOR="Operator Disdukcapil (demo)"
+A="$DEMO/laptop-yakobus"
+B="$DEMO/laptop-maria"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
 
-step "1. A new laptop: create the encrypted store"
-run $AGENT init
-
-step "2. A day of jemput bola in Mahakam Ulu: KTP-el, births and deaths, saved and submitted offline"
-go run ./internal/synth/cmd/synth -kind ektp -n 12 -seed 11 > "$DEMO/ektp.jsonl"
-go run ./internal/synth/cmd/synth -kind birth -n 6 -seed 12 > "$DEMO/birth.jsonl"
-go run ./internal/synth/cmd/synth -kind death -n 3 -seed 13 > "$DEMO/death.jsonl"
-run $AGENT record ektp --file "$DEMO/ektp.jsonl" --submit
-run $AGENT record birth --file "$DEMO/birth.jsonl" --submit
-run $AGENT record death --file "$DEMO/death.jsonl" --submit
-
-step "3. A form typed in a hurry: saved as a draft, refused at submit with every failing field"
-cat > "$DEMO/hurried.json" <<'JSON'
-{
-  "nik": "6411011203850002",
-  "full_name": "Ma'ruf Hulau",
-  "sex": "P",
-  "birth_date": "1985-03-12",
-  "village_code": "64.11.01.2006",
-  "religion": "katolik"
-}
-JSON
-out=$($AGENT record ektp --file "$DEMO/hurried.json" --json)
-echo "$out"
-ID=$(printf '%s' "$out" | sed -n 's/.*"tracking_code":"\([^"]*\)".*/\1/p')
-run $AGENT submit "$ID" || echo "(exit $?: still a draft, nothing lost)"
-
-step "4. The officer fixes it with the resident, then submits"
-run $AGENT edit "$ID" sex=L kk_number=6411010101200003 birth_place="Long Bagun" blood_type=O \
-  address="Jl. Poros Kampung No. 7" marital_status=kawin occupation=Nelayan citizenship=WNI
-run $AGENT submit "$ID"
-
-step "5. Lines that cannot be read are refused by line number; the rest are saved"
-printf '%s\n' '{"full_name": "Siti", "village_code": "64.11.01.2001"}' '{"full_name": "Budi",' '{"full_name": "Ani", "religion": "islamm"}' \
-  | $AGENT record ektp --file - || echo "(exit $?: good lines saved, bad lines named)"
-
-step "6. What is on the laptop"
-run $AGENT list --status submitted --limit 8
-run $AGENT list --nik 6411011203850002
-run $AGENT status
-
-step "7. A stolen laptop leaks nothing: no name or NIK in the store files"
-if grep -a -l -e "Ma'ruf Hulau" -e 6411011203850002 "$JEMPUT_DATA"/agent.db* >/dev/null 2>&1; then
-  echo "PLAINTEXT FOUND" && exit 1
-else
-  echo "grep for the name and NIK in $JEMPUT_DATA/agent.db*: nothing found"
+# A free port on 127.0.0.1, 8080 if it is free.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ADDR=${JEMPUT_DEMO_ADDR:-}
+if [ -z "$ADDR" ]; then
+  for p in $(seq 8080 8099); do if port_free "$p"; then ADDR=127.0.0.1:$p; break; fi; done
 fi
-JEMPUT_PASSPHRASE=wrong-passphrase $AGENT status || echo "(exit $?: a wrong passphrase opens nothing)"
+[ -n "$ADDR" ] || { echo "no free port in 8080-8099; set JEMPUT_DEMO_ADDR"; exit 1; }
+URL=http://$ADDR
+go build -o bin/synth ./internal/synth/cmd/synth
+
+step "1. The hub: keys and database, then the sync API on $URL"
+run $HUB init
+$HUB serve --addr "$ADDR" >"$DEMO/hub.out" 2>"$DEMO/hub.log" &
+HUB_PID=$!
+for _ in $(seq 50); do curl -fsS "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "$URL/healthz" >/dev/null || { echo "hub did not start:"; cat "$DEMO/hub.log"; exit 1; }
+echo "hub running (pid $HUB_PID), log in $DEMO/hub.log"
+
+step "2. The administrator makes one-time enrolment codes; each laptop enrols once (needs signal once)"
+CODE_A=$($HUB device code --officer "Yakobus Lenjau" --villages 64.11.01.2001,64.11.01.2011 --json | json_field '["code"]')
+CODE_B=$($HUB device code --officer "Maria Hanyeq" --villages 64.11.03.2002 --json | json_field '["code"]')
+echo "codes: Yakobus $CODE_A, Maria $CODE_B"
+run $AGENT init --data "$A" --officer "Yakobus Lenjau" >/dev/null
+run $AGENT init --data "$B" --officer "Maria Hanyeq" >/dev/null
+run $AGENT enroll --data "$A" --hub "$URL" --code "$CODE_A"
+run $AGENT enroll --data "$B" --hub "$URL" --code "$CODE_B"
+
+step "3. Offline for days: both officers record KTP-el, births and deaths"
+./bin/synth -kind ektp -n 12 -seed 11 > "$DEMO/a-ektp.jsonl"
+./bin/synth -kind birth -n 6 -seed 12 > "$DEMO/a-birth.jsonl"
+./bin/synth -kind death -n 3 -seed 13 > "$DEMO/a-death.jsonl"
+./bin/synth -kind ektp -n 8 -seed 21 > "$DEMO/b-ektp.jsonl"
+./bin/synth -kind birth -n 4 -seed 22 > "$DEMO/b-birth.jsonl"
+# Maria meets a resident Yakobus already enrolled (same NIK, name typed differently).
+head -1 "$DEMO/a-ektp.jsonl" | python3 -c 'import json,sys; r=json.load(sys.stdin); r["full_name"]=r["full_name"].upper(); r["address"]="Kampung Long Hurai"; print(json.dumps(r))' >> "$DEMO/b-ektp.jsonl"
+DUP_NIK=$(head -1 "$DEMO/a-ektp.jsonl" | json_field '["nik"]')
+run $AGENT record --data "$A" ektp --file "$DEMO/a-ektp.jsonl" --submit
+run $AGENT record --data "$A" birth --file "$DEMO/a-birth.jsonl" --submit
+run $AGENT record --data "$A" death --file "$DEMO/a-death.jsonl" --submit
+run $AGENT record --data "$B" ektp --file "$DEMO/b-ektp.jsonl" --submit
+run $AGENT record --data "$B" birth --file "$DEMO/b-birth.jsonl" --submit
+# One form Yakobus leaves as a draft: the resident will bring the house number.
+cat > "$DEMO/draft.json" <<'JSON'
+{"nik": "6411011203850002", "kk_number": "6411010101200003", "full_name": "Ma'ruf Hulau", "birth_place": "Long Bagun",
+ "birth_date": "1985-03-12", "sex": "L", "blood_type": "O", "rt": "003", "rw": "001", "village_code": "64.11.01.2001",
+ "religion": "katolik", "marital_status": "kawin", "occupation": "Nelayan", "citizenship": "WNI",
+ "biometrics": {"photo": true, "fingerprints": true, "iris": true, "signature": true}}
+JSON
+DRAFT=$($AGENT record --data "$A" ektp --file "$DEMO/draft.json" --json | json_field '["tracking_code"]')
+echo "draft $DRAFT (no address yet)"
+run $AGENT status --data "$A"
+
+step "4. Yakobus reaches signal: sync over HTTP (resumable, with progress)"
+run $AGENT sync --data "$A"
+
+step "5. At the hub, the operator fills the draft's address from the family card (KK) register"
+run $HUB edit "$DRAFT" address="Jl. Sungai Mahakam RT 03" >/dev/null
+echo "operator set address of $DRAFT"
+
+step "6. Meanwhile, still offline, Yakobus completes the same draft with the resident and submits"
+run $AGENT edit --data "$A" "$DRAFT" address="Jl. Sungai Mahakam No. 12" >/dev/null
+run $AGENT submit --data "$A" "$DRAFT"
+
+step "7. Maria has no signal: she exports a bundle to a USB stick; the hub imports it and writes a return file"
+run $AGENT export --data "$B" --out "$DEMO/usb-maria.jmpt"
+run $HUB import "$DEMO/usb-maria.jmpt" --out "$DEMO/usb-maria-return.jmpt"
+run $AGENT import --data "$B" "$DEMO/usb-maria-return.jmpt"
+
+step "8. Yakobus syncs again: the hub flags the conflicting address"
+run $AGENT sync --data "$A"
+
+step "9. The review queue: conflicts and duplicates are flagged, never hidden"
+run $HUB records --flag conflict
+run $HUB records --flag duplicate
+run $HUB show "$DRAFT"
+
+step "10. The operator resolves: one address, the duplicate judged, decisions made"
+run $HUB edit "$DRAFT" address="Jl. Sungai Mahakam No. 12, RT 03" >/dev/null
+echo "operator chose one address: the conflict is resolved, and the choice goes back to the laptop"
+DUPS=$($HUB records --flag duplicate --json | python3 -c 'import json,sys; print(" ".join(r["id"] for r in sorted(json.load(sys.stdin), key=lambda r: r["officer"], reverse=True)))')
+set -- $DUPS
+run $HUB duplicate "$1" "$2" same
+run $HUB decide "$DRAFT" approve
+for id in $($HUB records --status received --device "$($AGENT status --data "$A" --json | json_field '["device_id"]')" --json --limit 4 \
+    | python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))'); do
+  $HUB decide "$id" approve
+done
+FIRST_B=$($HUB records --status received --device "$($AGENT status --data "$B" --json | json_field '["device_id"]')" --json --limit 1 \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+run $HUB decide "$FIRST_B" correct --reason "Foto dokumen pendukung buram; mohon foto ulang"
+
+step "11. Decisions travel back: Yakobus over HTTP"
+run $AGENT sync --data "$A"
+run $AGENT list --data "$A" --status approved
+run $AGENT show --data "$A" "$DRAFT"
+
+step "12. Where things stand"
+run $HUB device list
+printf '\nHub records by status:\n'
+$HUB records --json | python3 -c '
+import json, sys, collections
+rs = json.load(sys.stdin)
+c = collections.Counter(r["status"] for r in rs)
+for k, v in sorted(c.items()): print(f"  {k:18} {v}")
+flags = collections.Counter(f for r in rs for f in r["flags"])
+print("  total", len(rs), "- open flags:", dict(flags) if flags else "none")'
+
+if grep -a -q -e "$DUP_NIK" "$A"/agent.db* "$B"/agent.db* "$DEMO"/usb-maria*.jmpt 2>/dev/null; then
+  echo "PLAINTEXT NIK FOUND ON A LAPTOP OR THE USB STICK" && exit 1
+fi
+echo "  (laptop stores and USB files: grep for NIK $DUP_NIK finds nothing; they are encrypted)"
 
 cat <<MSG
 
-Demo done. The laptop store is in $JEMPUT_DATA (passphrase: $JEMPUT_PASSPHRASE).
-Try:  JEMPUT_DATA=$JEMPUT_DATA JEMPUT_PASSPHRASE=$JEMPUT_PASSPHRASE $AGENT show $ID
-Sync to a hub arrives with the next milestone (jemput-hub is a stub for now).
+Demo done. The hub is still running: $URL (pid $HUB_PID; stop it with: kill $HUB_PID)
+Everything is in $DEMO. Try, for example:
+  export JEMPUT_HUB_DATA=$JEMPUT_HUB_DATA JEMPUT_PASSPHRASE=$JEMPUT_PASSPHRASE
+  $HUB records --status received
+  $HUB show $DRAFT
+  $AGENT status --data $B
+  $AGENT sync --data $B      # Maria's laptop over HTTP this time
+The hub's web UI (and its demo login) arrives with the next milestone; until then the CLI above is the operator's tool.
 MSG

@@ -152,9 +152,9 @@ func printSyncReport(s stdio, c common, rep agent.SyncReport) error {
 			"decisions": rep.Applied.Decisions, "edits": rep.Applied.Edits})
 	}
 	lang := c.language()
-	fmt.Fprintf(s.Out, label(lang, "Sinkron selesai: %d perubahan dalam %d paket (%s) diterima hub; %d keputusan dan %d perbaikan dari hub.\n",
-		"Sync done: %d changes in %d bundles (%s) taken by the hub; %d decisions and %d fixes from the hub.\n"),
-		rep.Ops, rep.Bundles, size(rep.Bytes), rep.Applied.Decisions, rep.Applied.Edits)
+	fmt.Fprintf(s.Out, label(lang, "Selesai: %d perubahan dalam %d paket diakui hub; %d keputusan dan %d perbaikan dari hub.\n",
+		"Done: %d changes in %d bundles acknowledged by the hub; %d decisions and %d fixes from the hub.\n"),
+		rep.Ops, rep.Bundles, rep.Applied.Decisions, rep.Applied.Edits)
 	if rep.Conflicts+rep.Duplicates > 0 {
 		fmt.Fprintf(s.Out, label(lang, "Hub menandai %d konflik dan %d kemungkinan duplikat untuk diperiksa operator.\n",
 			"The hub flagged %d conflicts and %d likely duplicates for an operator.\n"), rep.Conflicts, rep.Duplicates)

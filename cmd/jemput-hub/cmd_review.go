@@ -181,7 +181,14 @@ func printRecord(ctx context.Context, s stdio, c common, h *hub.Hub, r hub.Recor
 	for _, cf := range conflicts {
 		fmt.Fprintf(s.Out, "CONFLICT in %s:\n", cf.Field)
 		for _, w := range cf.Values {
-			fmt.Fprintf(s.Out, "  %q  by %s at %s\n", w.Value, w.Device, w.HLC.Time().Local().Format("2006-01-02 15:04:05"))
+			who := w.Device
+			switch w.Device {
+			case st.DeviceID:
+				who = st.Officer + " (laptop)"
+			case syncproto.HubSender:
+				who = "an operator at the hub"
+			}
+			fmt.Fprintf(s.Out, "  %q  by %s at %s\n", w.Value, who, w.HLC.Time().Local().Format("2006-01-02 15:04:05"))
 		}
 		fmt.Fprintf(s.Out, "  resolve: jemput-hub edit %s %s=VALUE\n", tracking.Code(st.TrackingCode), cf.Field)
 	}
