@@ -139,15 +139,3 @@ func (h *Hub) Devices(ctx context.Context) ([]Device, error) {
 	})
 	return ds, err
 }
-
-// ObserveRequest records a device's clock skew from a request it signed.
-func (h *Hub) ObserveRequest(ctx context.Context, id string, sent time.Time) error {
-	return h.store.Update(ctx, func(tx Tx) error {
-		d, err := tx.Device(id)
-		if err != nil {
-			return err
-		}
-		d.Skew = sent.Sub(h.now()).Round(time.Second)
-		return tx.PutDevice(d)
-	})
-}

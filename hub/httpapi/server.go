@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/google/uuid"
 
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/syncproto"
@@ -32,7 +31,6 @@ const (
 	MaxChunk     = 4 << 20 // one PATCH body
 	maxJSON      = 64 << 10
 	MaxClockSkew = 7 * 24 * time.Hour // laptops with dead RTC batteries are days off; beyond a week, ask for a fix
-	nonceMemory  = 2 * MaxClockSkew
 )
 
 // Server serves the sync API for one hub.
@@ -136,7 +134,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 					skew.Round(time.Hour), now.UTC().Format("2006-01-02 15:04 UTC")), nil)
 			return
 		}
-		fresh, err := s.useNonce(r.Context(), dev.ID, auth.Nonce, now)
+		fresh, err := s.hub.AcceptRequest(r.Context(), dev.ID, auth.Nonce, auth.Time)
 		if err != nil {
 			s.fail(w, r, http.StatusInternalServerError, "internal", "the hub could not check the request", err)
 			return
@@ -145,23 +143,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.fail(w, r, http.StatusUnauthorized, "replay", "this request was already received (replayed)", nil)
 			return
 		}
-		if err := s.hub.ObserveRequest(r.Context(), dev.ID, auth.Time); err != nil {
-			s.log.Warn("record skew", "device", dev.ID, "err", err)
-		}
 		w.Header().Set(syncproto.HeaderDeviceStatus, "active")
 		ctx := context.WithValue(context.WithValue(r.Context(), ctxKey{}, dev), bodyKey{}, body)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-func (s *Server) useNonce(ctx context.Context, device, nonce string, now time.Time) (bool, error) {
-	var fresh bool
-	err := s.hub.Store().Update(ctx, func(tx hub.Tx) error {
-		var err error
-		fresh, err = tx.UseNonce(device, nonce, now, now.Add(-nonceMemory))
-		return err
-	})
-	return fresh, err
 }
 
 func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
@@ -211,31 +196,15 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 	if !s.readJSON(w, r, &req) {
 		return
 	}
-	if _, err := uuid.Parse(req.BundleID); err != nil || req.Size <= 0 || req.Size > hub.MaxBundle || len(req.Sum) != 64 {
-		s.fail(w, r, http.StatusBadRequest, "bad_request", fmt.Sprintf("upload needs a bundle id, a size of 1 byte to %d MiB and a sha256", hub.MaxBundle>>20), nil)
-		return
-	}
-	var u hub.Upload
-	err := s.hub.Store().Update(r.Context(), func(tx hub.Tx) error {
-		var err error
-		u, err = tx.UploadByBundle(dev.ID, req.BundleID)
-		if err == nil {
-			if u.Size != req.Size || u.Sum != req.Sum {
-				return fmt.Errorf("%w: bundle %s was announced with another size or sum", syncproto.ErrReplay, req.BundleID)
-			}
-			return nil
-		}
-		if !errors.Is(err, hub.ErrNotFound) {
-			return err
-		}
-		u = hub.Upload{ID: uuid.NewString(), DeviceID: dev.ID, BundleID: req.BundleID, Size: req.Size, Sum: req.Sum, CreatedAt: s.now().UTC()}
-		return tx.PutUpload(u)
-	})
-	if errors.Is(err, syncproto.ErrReplay) {
+	u, err := s.hub.StartUpload(r.Context(), dev.ID, req)
+	switch {
+	case errors.Is(err, hub.ErrUploadMismatch):
 		s.fail(w, r, http.StatusConflict, "replay", "a different bundle was sent before under this id", err)
 		return
-	}
-	if err != nil {
+	case errors.Is(err, syncproto.ErrMalformed), errors.Is(err, syncproto.ErrTooLarge):
+		s.fail(w, r, http.StatusBadRequest, "bad_request", fmt.Sprintf("an upload needs a bundle id, a size of 1 byte to %d MiB and a sha256", hub.MaxBundle>>20), err)
+		return
+	case err != nil:
 		s.fail(w, r, http.StatusInternalServerError, "internal", "the hub could not start the upload", err)
 		return
 	}
@@ -243,16 +212,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) (hub.Upload, bool) {
-	id := chi.URLParam(r, "id")
-	var u hub.Upload
-	err := s.hub.Store().View(r.Context(), func(tx hub.Tx) error {
-		var err error
-		u, err = tx.Upload(id)
-		return err
-	})
-	if err == nil && u.DeviceID != deviceOf(r).ID {
-		err = hub.ErrNotFound // another device's upload does not exist for this one
-	}
+	u, err := s.hub.Upload(r.Context(), deviceOf(r).ID, chi.URLParam(r, "id"))
 	if errors.Is(err, hub.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "no_upload", "no such upload: start it again", err)
 		return u, false
@@ -279,8 +239,8 @@ func (s *Server) offset(u hub.Upload) int64 {
 func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, u hub.Upload) {
 	st := syncproto.UploadStatus{UploadID: u.ID, BundleID: u.BundleID, Offset: s.offset(u), Size: u.Size, Complete: u.Complete}
 	if u.Complete {
-		if b, err := s.bundle(r.Context(), u.BundleID); err == nil {
-			st.Receipt = b.Receipt
+		if rc, err := s.hub.Receipt(r.Context(), u.BundleID); err == nil {
+			st.Receipt = rc
 		}
 	}
 	w.Header().Set(syncproto.HeaderOffset, strconv.FormatInt(st.Offset, 10))
@@ -289,16 +249,6 @@ func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, u hub.Uploa
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
-}
-
-func (s *Server) bundle(ctx context.Context, id string) (hub.Bundle, error) {
-	var b hub.Bundle
-	err := s.hub.Store().View(ctx, func(tx hub.Tx) error {
-		var err error
-		b, err = tx.Bundle(id)
-		return err
-	})
-	return b, err
 }
 
 func (s *Server) uploadStatus(w http.ResponseWriter, r *http.Request) {
@@ -366,12 +316,12 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u.Complete {
-		b, err := s.bundle(r.Context(), u.BundleID)
+		rc, err := s.hub.Receipt(r.Context(), u.BundleID)
 		if err != nil {
 			s.fail(w, r, http.StatusInternalServerError, "internal", "the hub lost this upload's receipt", err)
 			return
 		}
-		s.writeReceipt(w, b.Receipt)
+		s.writeReceipt(w, rc)
 		return
 	}
 	raw, err := os.ReadFile(s.partPath(u.ID))
@@ -401,8 +351,7 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, status, code, "the hub refused the bundle: "+userReason(err), err)
 		return
 	}
-	u.Complete = true
-	if err := s.hub.Store().Update(r.Context(), func(tx hub.Tx) error { return tx.PutUpload(u) }); err != nil {
+	if err := s.hub.FinishUpload(r.Context(), u); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "internal", "the hub could not finish the upload", err)
 		return
 	}
