@@ -15,7 +15,7 @@ import (
 	"github.com/jemputbola/jemput/internal/wilayah"
 )
 
-func newAgent(t *testing.T) (*Agent, *synth.Gen) {
+func newAgent(t testing.TB) (*Agent, *synth.Gen) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "agent.db"))

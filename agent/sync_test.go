@@ -31,7 +31,7 @@ type testHub struct {
 	id  syncproto.Identity
 }
 
-func newTestHub(t *testing.T) *testHub {
+func newTestHub(t testing.TB) *testHub {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -62,7 +62,7 @@ func newTestHub(t *testing.T) *testHub {
 }
 
 // enroll makes an agent and enrols it at th through url (the hub or a proxy).
-func enroll(t *testing.T, th *testHub, url string) (*Agent, *synth.Gen) {
+func enroll(t testing.TB, th *testHub, url string) (*Agent, *synth.Gen) {
 	t.Helper()
 	ctx := context.Background()
 	a, g := newAgent(t)
@@ -89,7 +89,7 @@ func enroll(t *testing.T, th *testHub, url string) (*Agent, *synth.Gen) {
 	return a, g
 }
 
-func client(t *testing.T, a *Agent, url string) *hubclient.Client {
+func client(t testing.TB, a *Agent, url string) *hubclient.Client {
 	t.Helper()
 	id, err := a.store.Identity(context.Background())
 	if err != nil {
@@ -101,7 +101,7 @@ func client(t *testing.T, a *Agent, url string) *hubclient.Client {
 }
 
 // capture saves and submits n generated records.
-func capture(t *testing.T, a *Agent, g *synth.Gen, n int) []*record.Record {
+func capture(t testing.TB, a *Agent, g *synth.Gen, n int) []*record.Record {
 	t.Helper()
 	ctx := context.Background()
 	var out []*record.Record
