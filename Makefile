@@ -34,7 +34,10 @@ FUZZ_TARGETS := \
 	./internal/atrest:FuzzUnmarshalWrapped \
 	./syncproto:FuzzOpen \
 	./syncproto:FuzzPeekHeader \
-	./syncproto:FuzzSignedBody
+	./syncproto:FuzzSignedBody \
+	./syncproto:FuzzVerifyReceipt \
+	./syncproto:FuzzReadReturn \
+	./syncproto:FuzzParseRequestAuth
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
