@@ -444,3 +444,44 @@ func TestEnrolmentCodeIsOneTime(t *testing.T) {
 		}
 	}
 }
+
+// A later bundle arrives first (it went on a USB stick that was faster):
+// the hub holds it; once the earlier one arrives both apply, and the
+// laptop's next sync is acknowledged in full, held bundle included.
+func TestHeldBundleIsAcknowledgedOnceTheGapFills(t *testing.T) {
+	ctx := context.Background()
+	th := newTestHub(t)
+	a, g := enroll(t, th, th.srv.URL)
+	capture(t, a, g, 2)
+	if _, err := a.SealPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	capture(t, a, g, 2)
+	if _, err := a.SealPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := a.store.Outbox(ctx)
+	if len(out) != 2 {
+		t.Fatalf("outbox %d, want 2 bundles", len(out))
+	}
+	held, err := th.hub.Ingest(ctx, bytes.NewReader(out[1].Bytes), "file")
+	if err != nil || held.Receipt.Status != syncproto.ReceiptHeld || held.Receipt.AckedSeq != 0 {
+		t.Fatalf("later bundle first: %+v %v; want held, nothing acknowledged", held.Receipt, err)
+	}
+	if list, _ := th.hub.Records(ctx, hub.Filter{}); len(list) != 0 {
+		t.Fatalf("%d records applied past a gap", len(list))
+	}
+	rep, err := a.Sync(ctx, client(t, a, th.srv.URL), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.AckedSeq != 8 || pending(t, a) != 0 {
+		t.Fatalf("after the gap filled: acked %d pending %d, want 8 and 0", rep.AckedSeq, pending(t, a))
+	}
+	if out, _ := a.store.Outbox(ctx); len(out) != 0 {
+		t.Fatalf("outbox still holds %d bundles", len(out))
+	}
+	if list, _ := th.hub.Records(ctx, hub.Filter{}); len(list) != 4 {
+		t.Fatalf("hub holds %d records, want 4", len(list))
+	}
+}

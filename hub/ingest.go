@@ -68,7 +68,7 @@ func (h *Hub) Ingest(ctx context.Context, r io.Reader, via string) (Result, erro
 		return Result{}, err
 	}
 	if prior.ID != "" {
-		return h.replayed(prior, sum)
+		return h.replayed(ctx, prior, sum)
 	}
 	opener := syncproto.Opener{Me: h.id, Trust: func(syncproto.Header) (ed25519.PublicKey, error) { return dev.Key.Sign, nil },
 		Limits: syncproto.Limits{MaxBundleBytes: MaxBundle}}
@@ -86,7 +86,11 @@ func (h *Hub) Ingest(ctx context.Context, r io.Reader, via string) (Result, erro
 	err = h.store.Update(ctx, func(tx Tx) error {
 		// Again inside the transaction: another request may have taken it.
 		if b, err := tx.Bundle(hdr.ID); err == nil {
-			res, err = h.replayed(b, sum)
+			if b.Sum != sum {
+				return fmt.Errorf("bundle %s was received before with other content: %w", b.ID, syncproto.ErrReplay)
+			}
+			rc, err := syncproto.VerifyReceipt(b.Receipt, h.id.Public().Sign)
+			res = Result{Receipt: rc, Signed: b.Receipt, Replayed: true}
 			return err
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
@@ -149,9 +153,12 @@ func (h *Hub) Ingest(ctx context.Context, r io.Reader, via string) (Result, erro
 	return res, nil
 }
 
-// replayed answers a bundle received before: the first receipt again, or
-// an error if the id now comes with other bytes.
-func (h *Hub) replayed(b Bundle, sum [32]byte) (Result, error) {
+// replayed answers a bundle received before with its receipt, or an
+// error if the id now comes with other bytes. The receipt is the first
+// one unless the bundle's fate changed since (a held bundle applied once
+// its gap filled): then it is brought up to date and signed again, so the
+// laptop learns its ops are safe instead of resending them forever.
+func (h *Hub) replayed(ctx context.Context, b Bundle, sum [32]byte) (Result, error) {
 	if b.Sum != sum {
 		return Result{}, fmt.Errorf("bundle %s was received before with other content: %w", b.ID, syncproto.ErrReplay)
 	}
@@ -159,7 +166,23 @@ func (h *Hub) replayed(b Bundle, sum [32]byte) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("stored receipt of bundle %s: %w", b.ID, err)
 	}
-	return Result{Receipt: rc, Signed: b.Receipt, Replayed: true}, nil
+	dev, err := h.Device(ctx, b.DeviceID)
+	if err != nil {
+		return Result{}, err
+	}
+	if rc.Status == b.Status && rc.AckedSeq >= dev.AppliedSeq {
+		return Result{Receipt: rc, Signed: b.Receipt, Replayed: true}, nil
+	}
+	rc.Status, rc.Message, rc.AckedSeq = b.Status, b.Message, dev.AppliedSeq
+	signed, err := syncproto.SignReceipt(rc, h.id)
+	if err != nil {
+		return Result{}, err
+	}
+	b.Receipt = signed
+	if err := h.store.Update(ctx, func(tx Tx) error { return tx.PutBundle(b) }); err != nil {
+		return Result{}, err
+	}
+	return Result{Receipt: rc, Signed: signed, Replayed: true}, nil
 }
 
 // quarantineReason says why a bundle must not be applied, or "".

@@ -144,6 +144,19 @@ func (s *State) apply(op syncproto.Op) {
 		s.ID, s.Kind = op.RecordID, op.Kind
 	}
 	s.Updated = max(s.Updated, op.HLC)
+	// Only the laptop that made a record, and the hub, write to it. A
+	// device's own ops always sort after its create (its clock never runs
+	// back), so an op before any create is not from the record's maker.
+	if op.Action != syncproto.ActionCreate && op.DeviceID != syncproto.HubSender {
+		if s.Created == 0 {
+			s.refuse(op, "the record does not exist yet")
+			return
+		}
+		if op.DeviceID != s.DeviceID {
+			s.refuse(op, "written by another device than the one that made the record")
+			return
+		}
+	}
 	switch op.Action {
 	case syncproto.ActionCreate:
 		if s.Created != 0 {

@@ -157,3 +157,13 @@ func TestFoldIsOrderIndependent(t *testing.T) {
 		}
 	}
 }
+
+func TestFoldRefusesWritesFromAnotherDevice(t *testing.T) {
+	c := create(1000)
+	foreign := op("dev-b", 1, 2000, syncproto.ActionUpdate, record.Fields{"address": "Jl. Palsu"}, nil, nil)
+	withdraw := op("dev-b", 2, 2100, syncproto.ActionWithdraw, nil, nil, map[string]string{"reason": "x"})
+	s := Fold([]syncproto.Op{c, foreign, withdraw})
+	if s.Values()["address"] != "Jl. Sungai" || s.Status != record.StatusDraft || len(s.Refused) != 2 {
+		t.Fatalf("another device changed the record: address %q status %s refused %+v", s.Values()["address"], s.Status, s.Refused)
+	}
+}
