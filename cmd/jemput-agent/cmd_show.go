@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -122,6 +123,8 @@ type statusJSON struct {
 	Conflicts  int            `json:"conflicts"`
 	Decisions  int            `json:"decisions"`
 	HLC        string         `json:"hlc"`
+	Hub        string         `json:"hub"` // "" until enrolled
+	Outbox     int            `json:"outbox_bundles"`
 }
 
 func cmdStatus(ctx context.Context, s stdio, args []string) error {
@@ -152,6 +155,14 @@ func cmdStatus(ctx context.Context, s stdio, args []string) error {
 		t := in.LastSync.UTC()
 		out.LastSync = &t
 	}
+	if h, err := sess.store.Hub(ctx); err == nil {
+		out.Hub = h.URL
+	} else if !errors.Is(err, store.ErrNotEnrolled) {
+		return err
+	}
+	if ob, err := sess.store.Outbox(ctx); err == nil {
+		out.Outbox = len(ob)
+	}
 	if c.json {
 		return writeJSON(s.Out, out)
 	}
@@ -173,6 +184,7 @@ func cmdStatus(ctx context.Context, s stdio, args []string) error {
 	rows = append(rows,
 		[]string{label(lang, "Menunggu sinkron", "Waiting to sync"), fmt.Sprintf("%d op", in.Pending())},
 		[]string{label(lang, "Sinkron terakhir", "Last sync"), last},
+		[]string{"Hub", hubLabel(lang, out.Hub)},
 		[]string{label(lang, "Konflik", "Conflicts"), fmt.Sprint(in.Conflicts)},
 		[]string{label(lang, "Keputusan hub", "Hub decisions"), fmt.Sprint(in.Decisions)},
 	)
@@ -192,4 +204,11 @@ func filterSummaries(list []store.Summary, f store.Filter) []store.Summary {
 		}
 	}
 	return out
+}
+
+func hubLabel(lang record.Lang, url string) string {
+	if url == "" {
+		return label(lang, "belum terdaftar (jemput-agent enroll)", "not enrolled (jemput-agent enroll)")
+	}
+	return url
 }
