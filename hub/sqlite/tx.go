@@ -18,14 +18,47 @@ import (
 type tx struct {
 	ctx context.Context
 	tx  *sql.Tx
+	s   *Store
+}
+
+// stmt is q prepared once for the store, bound to this transaction.
+func (t *tx) stmt(q string) (*sql.Stmt, error) {
+	st, err := t.s.prepare(t.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.StmtContext(t.ctx, st), nil
+}
+
+func (t *tx) execResult(q string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
 }
 
 func (t *tx) exec(q string, args ...any) error {
-	_, err := t.tx.ExecContext(t.ctx, q, args...)
+	_, err := t.execResult(q, args...)
 	return err
 }
 
-func (t *tx) row(q string, args ...any) *sql.Row { return t.tx.QueryRowContext(t.ctx, q, args...) }
+func (t *tx) row(q string, args ...any) *sql.Row {
+	st, err := t.stmt(q)
+	if err != nil {
+		// A query that does not prepare fails the same way when run.
+		return t.tx.QueryRowContext(t.ctx, q, args...)
+	}
+	return st.QueryRowContext(t.ctx, args...)
+}
+
+func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
+}
 
 // notFound turns sql.ErrNoRows into hub.ErrNotFound with context.
 func notFound(err error, what string) error {
@@ -138,7 +171,7 @@ func (t *tx) Device(id string) (hub.Device, error) {
 }
 
 func (t *tx) Devices() ([]hub.Device, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+deviceCols+" FROM devices ORDER BY officer, id")
+	rows, err := t.query("SELECT "+deviceCols+" FROM devices ORDER BY officer, id")
 	if err != nil {
 		return nil, fmt.Errorf("devices: %w", err)
 	}
@@ -189,7 +222,7 @@ func (t *tx) BundleEnding(device string, seq uint64) (hub.Bundle, error) {
 }
 
 func (t *tx) HeldBundles(device string) ([]hub.Bundle, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+bundleCols+" FROM bundles WHERE device_id = ? AND status = ? ORDER BY seq_first",
+	rows, err := t.query("SELECT "+bundleCols+" FROM bundles WHERE device_id = ? AND status = ? ORDER BY seq_first",
 		device, string(syncproto.ReceiptHeld))
 	if err != nil {
 		return nil, fmt.Errorf("held bundles: %w", err)
@@ -211,7 +244,7 @@ func (t *tx) PutOp(op syncproto.Op, target string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO ops (device_id, seq, op_id, hlc, record_id, target, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+	res, err := t.execResult(`INSERT INTO ops (device_id, seq, op_id, hlc, record_id, target, body) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, op.DeviceID, int64(op.Seq), op.OpID, int64(op.HLC), op.RecordID, target, string(body))
 	if err != nil {
 		return false, fmt.Errorf("store op %s/%d: %w", op.DeviceID, op.Seq, err)
@@ -221,7 +254,7 @@ func (t *tx) PutOp(op syncproto.Op, target string) (bool, error) {
 }
 
 func (t *tx) ops(q string, args ...any) ([]syncproto.Op, error) {
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read ops: %w", err)
 	}
@@ -331,7 +364,7 @@ func (t *tx) Records(f hub.Filter) ([]hub.Summary, error) {
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list records: %w", err)
 	}
@@ -351,7 +384,7 @@ func (t *tx) Records(f hub.Filter) ([]hub.Summary, error) {
 }
 
 func (t *tx) RecordsByDuplicateKey(key string) ([]string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT id FROM records WHERE dup_key = ? ORDER BY id", key)
+	rows, err := t.query("SELECT id FROM records WHERE dup_key = ? ORDER BY id", key)
 	if err != nil {
 		return nil, fmt.Errorf("duplicate key: %w", err)
 	}
@@ -374,7 +407,7 @@ func (t *tx) PutDuplicate(d hub.Duplicate) error {
 }
 
 func (t *tx) Duplicates(recordID string) ([]hub.Duplicate, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT a, b, dup_key, status, decided_by, decided_at FROM duplicates
+	rows, err := t.query(`SELECT a, b, dup_key, status, decided_by, decided_at FROM duplicates
 		WHERE a = ? OR b = ? ORDER BY a, b`, recordID, recordID)
 	if err != nil {
 		return nil, fmt.Errorf("duplicates of %s: %w", recordID, err)
@@ -423,7 +456,7 @@ func (t *tx) UseNonce(device, nonce string, at, before time.Time) (bool, error) 
 	if err := t.exec("DELETE FROM nonces WHERE seen_at < ?", ms(before)); err != nil {
 		return false, err
 	}
-	res, err := t.tx.ExecContext(t.ctx, "INSERT INTO nonces (device_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+	res, err := t.execResult("INSERT INTO nonces (device_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 		device, nonce, ms(at))
 	if err != nil {
 		return false, err
