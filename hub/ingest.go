@@ -76,10 +76,8 @@ func (h *Hub) Ingest(ctx context.Context, r io.Reader, via string) (Result, erro
 	if err != nil {
 		return Result{}, fmt.Errorf("open bundle from %s: %w", dev.ID, err)
 	}
-	for _, op := range ops {
-		if op.DeviceID != hdr.Sender {
-			return Result{}, fmt.Errorf("bundle %s carries an op of %q: %w", hdr.ID, op.DeviceID, syncproto.ErrMalformed)
-		}
+	if err := contiguous(hdr, ops); err != nil {
+		return Result{}, fmt.Errorf("bundle %s: %w", hdr.ID, err)
 	}
 
 	var res Result
@@ -151,6 +149,29 @@ func (h *Hub) Ingest(ctx context.Context, r io.Reader, via string) (Result, erro
 			"ops", len(ops), "acked_seq", res.Receipt.AckedSeq, "conflicts", res.Receipt.Conflicts, "duplicates", res.Receipt.Duplicates)
 	}
 	return res, nil
+}
+
+// contiguous checks that a device's bundle holds its own ops only, one per
+// seq from SeqFirst to SeqLast: a bundle that skips a number could never
+// be applied (and, held, would block every later one).
+func contiguous(hdr syncproto.Header, ops []syncproto.Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	if uint64(len(ops)) != hdr.SeqLast-hdr.SeqFirst+1 {
+		return fmt.Errorf("%d ops for seqs %d to %d: %w", len(ops), hdr.SeqFirst, hdr.SeqLast, syncproto.ErrMalformed)
+	}
+	seen := make(map[uint64]bool, len(ops))
+	for _, op := range ops {
+		if op.DeviceID != hdr.Sender {
+			return fmt.Errorf("an op of %q in a bundle of %q: %w", op.DeviceID, hdr.Sender, syncproto.ErrMalformed)
+		}
+		if seen[op.Seq] {
+			return fmt.Errorf("seq %d twice: %w", op.Seq, syncproto.ErrMalformed)
+		}
+		seen[op.Seq] = true
+	}
+	return nil
 }
 
 // replayed answers a bundle received before with its receipt, or an
@@ -337,8 +358,11 @@ func (h *Hub) refold(tx Tx, id, via string) (Record, error) {
 }
 
 // findDuplicates pairs r with records of the same duplicate key and
-// reports whether r has a pair still open. A pair an operator already
-// judged keeps its judgement.
+// reports whether r has a pair still open. A pair an operator judged keeps
+// its judgement; a pair found automatically follows the records: it goes
+// stale when an edit sets them apart and opens again if one brings them
+// back together, so the flags depend only on the records, never on the
+// order bundles arrived in.
 func (h *Hub) findDuplicates(tx Tx, r Record) (bool, error) {
 	id := r.State.ID
 	known, err := tx.Duplicates(id)
@@ -346,30 +370,34 @@ func (h *Hub) findDuplicates(tx Tx, r Record) (bool, error) {
 		return false, err
 	}
 	open := false
-	judged := map[string]bool{}
+	seen := map[string]bool{}
 	for _, d := range known {
 		other := d.A
 		if other == id {
 			other = d.B
 		}
-		judged[other] = true
-		if d.Status == DupOpen {
-			// A pair stays open only while both still share the key.
-			o, err := tx.Record(other)
-			if err != nil {
+		seen[other] = true
+		if d.Status != DupOpen && d.Status != DupStale {
+			continue // an operator's judgement
+		}
+		o, err := tx.Record(other)
+		if err != nil {
+			return false, err
+		}
+		alike := r.DuplicateKey != "" && o.DuplicateKey == r.DuplicateKey &&
+			merge.LikelyDuplicate(r.State.Kind, r.State.Values(), o.State.Values())
+		want := DupStale
+		if alike {
+			want, open = DupOpen, true
+		}
+		if d.Status != want {
+			d.Status, d.Key = want, r.DuplicateKey
+			if err := tx.PutDuplicate(d); err != nil {
 				return false, err
 			}
-			if r.DuplicateKey == "" || o.DuplicateKey != r.DuplicateKey {
-				d.Status, d.DecidedBy, d.DecidedAt = DupDifferent, "edited apart", h.now().UTC()
-				if err := tx.PutDuplicate(d); err != nil {
-					return false, err
-				}
-				if err := h.reflag(tx, other); err != nil {
-					return false, err
-				}
-				continue
+			if err := h.reflag(tx, other); err != nil {
+				return false, err
 			}
-			open = true
 		}
 	}
 	if r.DuplicateKey == "" {
@@ -380,7 +408,7 @@ func (h *Hub) findDuplicates(tx Tx, r Record) (bool, error) {
 		return false, err
 	}
 	for _, other := range ids {
-		if other == id || judged[other] {
+		if other == id || seen[other] {
 			continue
 		}
 		o, err := tx.Record(other)

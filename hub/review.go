@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/jemputbola/jemput/internal/hlc"
+	"github.com/jemputbola/jemput/internal/merge"
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/tracking"
 	"github.com/jemputbola/jemput/syncproto"
@@ -101,11 +103,16 @@ func (h *Hub) Edit(ctx context.Context, ref string, set record.Fields, by string
 			out = r
 			return nil
 		}
-		op, err := h.hubOp(tx, r, syncproto.ActionUpdate, written, base, map[string]string{"by": by})
+		// How far into the laptop's ops this edit has seen: a laptop write
+		// after that was not seen, whatever its clock says (see merge).
+		dev, err := tx.Device(r.State.DeviceID)
 		if err != nil {
 			return err
 		}
-		_ = op
+		meta := map[string]string{"by": by, merge.MetaSeenSeq: strconv.FormatUint(dev.AppliedSeq, 10)}
+		if _, err := h.hubOp(tx, r, syncproto.ActionUpdate, written, base, meta); err != nil {
+			return err
+		}
 		out, err = h.refold(tx, r.State.ID, r.Via)
 		return err
 	})

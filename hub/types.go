@@ -101,8 +101,10 @@ type Duplicate struct {
 // Duplicate pair statuses.
 const (
 	DupOpen      = "open"
-	DupSame      = "same"
-	DupDifferent = "different"
+	DupSame      = "same"      // an operator's judgement
+	DupDifferent = "different" // an operator's judgement
+	DupStale     = "stale"     // found automatically, then edited apart
+
 )
 
 // Upload is a resumable upload of one bundle.

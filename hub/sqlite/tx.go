@@ -171,7 +171,7 @@ func (t *tx) Device(id string) (hub.Device, error) {
 }
 
 func (t *tx) Devices() ([]hub.Device, error) {
-	rows, err := t.query("SELECT "+deviceCols+" FROM devices ORDER BY officer, id")
+	rows, err := t.query("SELECT " + deviceCols + " FROM devices ORDER BY officer, id")
 	if err != nil {
 		return nil, fmt.Errorf("devices: %w", err)
 	}

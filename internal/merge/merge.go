@@ -18,6 +18,7 @@ package merge
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jemputbola/jemput/internal/hlc"
@@ -32,6 +33,7 @@ type Write struct {
 	Device string        `json:"device"`
 	Base   hlc.Timestamp `json:"base,omitempty"`
 	OpID   string        `json:"op_id"`
+	Seq    uint64        `json:"seq,omitempty"` // the writer's op seq
 }
 
 // Field is a register: the winning write and the concurrent writes with
@@ -240,23 +242,42 @@ func (s *State) write(op syncproto.Op) {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
+	// A hub write names how far into the record maker's op log the hub had
+	// got (seen_seq): a laptop write past it was not seen, even if the
+	// laptop's slow clock stamped it below the hub's base.
+	seenSeq, hasSeen := uint64(0), false
+	if v, ok := op.Meta[MetaSeenSeq]; ok && op.DeviceID == syncproto.HubSender {
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			seenSeq, hasSeen = n, true
+		}
+	}
 	for _, p := range paths {
-		w := Write{Value: op.Fields[p], HLC: op.HLC, Device: op.DeviceID, Base: op.Base[p], OpID: op.OpID}
-		s.Fields[p] = put(s.Fields[p], w)
+		w := Write{Value: op.Fields[p], HLC: op.HLC, Device: op.DeviceID, Base: op.Base[p], OpID: op.OpID, Seq: op.Seq}
+		s.Fields[p] = put(s.Fields[p], w, func(c Write) bool {
+			if c.HLC > w.Base {
+				return false
+			}
+			return !hasSeen || c.Device != s.DeviceID || c.Seq <= seenSeq
+		})
 	}
 }
 
-// put folds w (which sorts after every write already in f) into f.
-func put(f Field, w Write) Field {
-	// w saw every conflicting value older than its base: it resolves them.
+// MetaSeenSeq is the Meta key of a hub op that says up to which seq of the
+// record maker's ops the hub had applied when the operator wrote.
+const MetaSeenSeq = "seen_seq"
+
+// put folds w (which sorts after every write already in f) into f; saw
+// tells whether w's writer had seen an earlier write.
+func put(f Field, w Write, saw func(Write) bool) Field {
+	// w resolves every conflicting value it saw.
 	kept := f.Conflict[:0:0]
 	for _, c := range f.Conflict {
-		if c.HLC > w.Base && c.Device != w.Device && c.Value != w.Value {
+		if !saw(c) && c.Device != w.Device && c.Value != w.Value {
 			kept = append(kept, c)
 		}
 	}
 	cur := f.Write
-	if cur.OpID != "" && cur.HLC > w.Base && cur.Device != w.Device && cur.Value != w.Value {
+	if cur.OpID != "" && !saw(cur) && cur.Device != w.Device && cur.Value != w.Value {
 		// w did not see the current value: both are kept.
 		kept = append(kept, cur)
 	}

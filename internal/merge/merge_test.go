@@ -167,3 +167,20 @@ func TestFoldRefusesWritesFromAnotherDevice(t *testing.T) {
 		t.Fatalf("another device changed the record: address %q status %s refused %+v", s.Values()["address"], s.Status, s.Refused)
 	}
 }
+
+// An operator's resolution names how far into the laptop's ops it had
+// seen; a laptop write past that, stamped below the resolution by a slow
+// clock, stays a conflict instead of vanishing.
+func TestFoldSeenSeqKeepsSlowClockWrites(t *testing.T) {
+	c := create(1000)
+	late := op("dev-a", 2, 1500, syncproto.ActionUpdate, record.Fields{"address": "Jl. Laptop"}, map[string]hlc.Timestamp{"address": ts(1000)}, nil)
+	res := op(syncproto.HubSender, 1, 5000, syncproto.ActionUpdate, record.Fields{"address": "Jl. Operator"},
+		map[string]hlc.Timestamp{"address": ts(4000)}, map[string]string{MetaSeenSeq: "1"})
+	if s := Fold([]syncproto.Op{c, late, res}); !reflect.DeepEqual(s.Conflicts(), []string{"address"}) {
+		t.Fatalf("a write the operator never saw was dropped: conflicts %v", s.Conflicts())
+	}
+	res.Meta[MetaSeenSeq] = "2"
+	if s := Fold([]syncproto.Op{c, late, res}); len(s.Conflicts()) != 0 {
+		t.Fatalf("a write the operator saw is still a conflict: %v", s.Conflicts())
+	}
+}
