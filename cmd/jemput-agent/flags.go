@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/jemputbola/jemput/internal/cli"
 	"io"
 	"os"
 	"path/filepath"
@@ -34,37 +35,21 @@ func newFlags(s stdio, name, args, help string, c *common, withJSON bool) *flag.
 	return fs
 }
 
-// parse parses flags that may come before, between or after positional
-// arguments (`record --data D ektp --file F`), returning the positionals.
+// parse parses flags around positional arguments and checks --lang.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				fs.Usage()
-				return nil, err
-			}
-			return nil, usageErr("%v", err)
-		}
-		if fs.NArg() == 0 {
-			if l := fs.Lookup("lang"); l != nil && l.Value.String() != "id" && l.Value.String() != "en" {
-				return nil, usageErr("--lang %q: use id (Bahasa Indonesia) or en (English)", l.Value.String())
-			}
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, err := cli.Parse(fs, args)
+	if err != nil {
+		return nil, err
 	}
+	if l := fs.Lookup("lang"); l != nil && l.Value.String() != "id" && l.Value.String() != "en" {
+		return nil, usageErr("--lang %q: use id (Bahasa Indonesia) or en (English)", l.Value.String())
+	}
+	return pos, nil
 }
 
 func (c *common) language() record.Lang { return record.ParseLang(c.lang) }
 
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
-}
+var envOr = cli.EnvOr
 
 // defaultDataDir follows the XDG convention so an officer who never passes
 // --data still has one place where everything is.

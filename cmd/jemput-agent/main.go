@@ -5,9 +5,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
+	"github.com/jemputbola/jemput/internal/cli"
 	"io"
 	"os"
 	"os/signal"
@@ -94,33 +93,14 @@ func run(ctx context.Context, args []string, s stdio) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, s, args[1:])
-		switch {
-		case err == nil:
-			return 0
-		case errors.Is(err, flag.ErrHelp):
-			return 0
-		case errors.Is(err, errUsage):
-			fmt.Fprintf(s.Err, "jemput-agent %s: %v\n", c.name, err)
-			return 2
-		case errors.Is(err, errReported):
-			return 1
-		default:
-			fmt.Fprintf(s.Err, "jemput-agent %s: %s\n", c.name, err)
-			return 1
-		}
+		return cli.Exit(c.run(ctx, s, args[1:]), s.Err, "jemput-agent "+c.name)
 	}
 	fmt.Fprintf(s.Err, "jemput-agent: unknown command %q (run jemput-agent --help)\n", args[0])
 	return 2
 }
 
 var (
-	// errUsage marks a mistake in the command line itself.
-	errUsage = errors.New("usage")
-	// errReported means the command already told the user what failed.
-	errReported = errors.New("failed (reported above)")
+	errUsage    = cli.ErrUsage
+	errReported = cli.ErrReported
+	usageErr    = cli.UsageErr
 )
-
-func usageErr(format string, a ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, a...)...)
-}

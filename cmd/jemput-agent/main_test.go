@@ -45,8 +45,8 @@ type result struct {
 	code     int
 }
 
-// cli runs one command in process with the given stdin and environment.
-func cli(t testing.TB, env map[string]string, stdin string, args ...string) result {
+// runCLI runs one command in process with the given stdin and environment.
+func runCLI(t testing.TB, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string { return env[k] }
@@ -89,7 +89,7 @@ func withField(t testing.TB, line, key string, value any) string {
 
 func listJSON(t testing.TB, env map[string]string, args ...string) []map[string]any {
 	t.Helper()
-	r := cli(t, env, "", append([]string{"list", "--json"}, args...)...)
+	r := runCLI(t, env, "", append([]string{"list", "--json"}, args...)...)
 	if r.code != 0 {
 		t.Fatalf("list: %d %s", r.code, r.err)
 	}
@@ -102,7 +102,7 @@ func listJSON(t testing.TB, env map[string]string, args ...string) []map[string]
 
 func showJSON(t testing.TB, env map[string]string, id string) map[string]any {
 	t.Helper()
-	r := cli(t, env, "", "show", "--json", id)
+	r := runCLI(t, env, "", "show", "--json", id)
 	if r.code != 0 {
 		t.Fatalf("show %s: %d %s", id, r.code, r.err)
 	}
@@ -116,27 +116,27 @@ func showJSON(t testing.TB, env map[string]string, id string) map[string]any {
 func TestInit(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new")
 	env := map[string]string{"JEMPUT_DATA": dir, "JEMPUT_PASSPHRASE": testPass}
-	if r := cli(t, env, "", "init", "--officer", "Siti"); r.code != 0 {
+	if r := runCLI(t, env, "", "init", "--officer", "Siti"); r.code != 0 {
 		t.Fatalf("init: %d %s", r.code, r.err)
 	}
 	st, err := os.Stat(dir)
 	if err != nil || st.Mode().Perm() != 0o700 {
 		t.Fatalf("data dir mode: %v %v", st, err)
 	}
-	r := cli(t, env, "", "init")
+	r := runCLI(t, env, "", "init")
 	if r.code != 1 || !strings.Contains(r.err, "already exists") {
 		t.Fatalf("second init: %d %q", r.code, r.err)
 	}
-	if r := cli(t, env, "", "status", "--json"); r.code != 0 || !strings.Contains(r.out, `"officer": "Siti"`) {
+	if r := runCLI(t, env, "", "status", "--json"); r.code != 0 || !strings.Contains(r.out, `"officer": "Siti"`) {
 		t.Fatalf("status after init: %d %s %s", r.code, r.out, r.err)
 	}
 
 	short := map[string]string{"JEMPUT_DATA": filepath.Join(t.TempDir(), "x"), "JEMPUT_PASSPHRASE": "pendek"}
-	if r := cli(t, short, "", "init"); r.code != 1 || !strings.Contains(r.err, "too short") {
+	if r := runCLI(t, short, "", "init"); r.code != 1 || !strings.Contains(r.err, "too short") {
 		t.Fatalf("short passphrase: %d %q", r.code, r.err)
 	}
 	none := map[string]string{"JEMPUT_DATA": filepath.Join(t.TempDir(), "y")}
-	if r := cli(t, none, "", "init"); r.code != 1 || !strings.Contains(r.err, "JEMPUT_PASSPHRASE") {
+	if r := runCLI(t, none, "", "init"); r.code != 1 || !strings.Contains(r.err, "JEMPUT_PASSPHRASE") {
 		t.Fatalf("no passphrase: %d %q", r.code, r.err)
 	}
 	if _, err := os.Stat(filepath.Join(none["JEMPUT_DATA"], "agent.db")); !os.IsNotExist(err) {
@@ -157,7 +157,7 @@ func TestRecordJSONLinesReportsEachLine(t *testing.T) {
 		withField(t, good, "full_name", "Ma'ruf"),     // apostrophe: fine
 		withField(t, good, "full_name", "Nguyễn Ánh"), // non-ASCII: fine
 	}, "\n") + "\n"
-	r := cli(t, env, input, "record", "ektp", "--file", "-", "--json")
+	r := runCLI(t, env, input, "record", "ektp", "--file", "-", "--json")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1 (some lines failed)\n%s\n%s", r.code, r.out, r.err)
 	}
@@ -202,7 +202,7 @@ func TestRecordSubmitInSameRun(t *testing.T) {
 	dir := newStoreDir(t)
 	env := envFor(dir)
 	input := fixtureLine(t, "birth") + "\n" + withField(t, fixtureLine(t, "birth"), "child_name", nil) + "\n" + fixtureLine(t, "death") + "\n"
-	r := cli(t, env, input, "record", "birth", "--file", "-", "--submit")
+	r := runCLI(t, env, input, "record", "birth", "--file", "-", "--submit")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1: %s %s", r.code, r.out, r.err)
 	}
@@ -227,12 +227,12 @@ func TestSingleJSONDocument(t *testing.T) {
 	dir := newStoreDir(t)
 	env := envFor(dir)
 	path := filepath.Join("..", "..", "internal", "record", "testdata", "death.json")
-	if r := cli(t, env, "", "record", "--file", path, "death", "--submit"); r.code != 0 {
+	if r := runCLI(t, env, "", "record", "--file", path, "death", "--submit"); r.code != 0 {
 		t.Fatalf("pretty JSON file: %d %s %s", r.code, r.out, r.err)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte("{\n  \"deceased_name\": \"Hangin\",\n  \"death_date\": \n}\n"), 0o600)
-	r := cli(t, env, "", "record", "death", "--file", bad)
+	r := runCLI(t, env, "", "record", "death", "--file", bad)
 	if r.code != 1 || strings.Count(strings.TrimSpace(r.err), "\n") != 0 || !strings.Contains(r.err, "malformed JSON") {
 		t.Fatalf("malformed pretty JSON: %d %q", r.code, r.err)
 	}
@@ -245,13 +245,13 @@ func TestSubmitPrintsEveryFailingFieldAndKeepsDraft(t *testing.T) {
 	dir := newStoreDir(t)
 	env := envFor(dir)
 	line := `{"nik": "6411010003850000", "full_name": "<script>alert(1)</script>", "birth_date": "2030-01-01", "village_code": "64.11.01.2001"}`
-	r := cli(t, env, line+"\n", "record", "ektp", "--file", "-", "--json")
+	r := runCLI(t, env, line+"\n", "record", "ektp", "--file", "-", "--json")
 	if r.code != 0 {
 		t.Fatalf("draft should be saved: %d %s", r.code, r.err)
 	}
 	var saved struct{ ID string }
 	json.Unmarshal([]byte(r.out), &saved)
-	r = cli(t, env, "", "submit", saved.ID, "--lang", "en")
+	r = runCLI(t, env, "", "submit", saved.ID, "--lang", "en")
 	if r.code != 1 {
 		t.Fatalf("submit of an invalid record: exit %d", r.code)
 	}
@@ -275,24 +275,24 @@ func TestSubmitWarningNeedsConfirm(t *testing.T) {
 	env := envFor(dir)
 	// A NIK whose district is in no region list (a retired pre-2016 code).
 	line := withField(t, fixtureLine(t, "ektp"), "nik", "9999995203850002")
-	r := cli(t, env, line+"\n", "record", "ektp", "--file", "-", "--json")
+	r := runCLI(t, env, line+"\n", "record", "ektp", "--file", "-", "--json")
 	var saved struct{ ID string }
 	json.Unmarshal([]byte(r.out), &saved)
-	r = cli(t, env, "", "submit", saved.ID)
+	r = runCLI(t, env, "", "submit", saved.ID)
 	if r.code != 1 || !strings.Contains(r.err, "--confirm") || !strings.Contains(r.err, "99.99.99") {
 		t.Fatalf("unconfirmed warning: %d %q", r.code, r.err)
 	}
 	if s := showJSON(t, env, saved.ID)["status"]; s != "draft" {
 		t.Fatalf("status = %v", s)
 	}
-	if r := cli(t, env, "", "submit", saved.ID, "--confirm"); r.code != 0 {
+	if r := runCLI(t, env, "", "submit", saved.ID, "--confirm"); r.code != 0 {
 		t.Fatalf("confirmed submit: %d %q", r.code, r.err)
 	}
 	if s := showJSON(t, env, saved.ID)["status"]; s != "submitted" {
 		t.Fatalf("status = %v", s)
 	}
 	// Submitting again changes nothing and succeeds.
-	if r := cli(t, env, "", "submit", saved.ID); r.code != 0 {
+	if r := runCLI(t, env, "", "submit", saved.ID); r.code != 0 {
 		t.Fatalf("resubmit: %d %q", r.code, r.err)
 	}
 }
@@ -300,7 +300,7 @@ func TestSubmitWarningNeedsConfirm(t *testing.T) {
 func TestEdit(t *testing.T) {
 	dir := newStoreDir(t)
 	env := envFor(dir)
-	r := cli(t, env, fixtureLine(t, "birth")+"\n", "record", "birth", "--file", "-", "--json")
+	r := runCLI(t, env, fixtureLine(t, "birth")+"\n", "record", "birth", "--file", "-", "--json")
 	var saved struct {
 		ID           string `json:"id"`
 		TrackingCode string `json:"tracking_code"`
@@ -309,7 +309,7 @@ func TestEdit(t *testing.T) {
 
 	// By tracking code, typed in lower case without hyphens.
 	ref := strings.ToLower(strings.ReplaceAll(saved.TrackingCode, "-", ""))
-	if r := cli(t, env, "", "edit", ref, "child_name=Ma'ruf Lawing", "witnesses.1.name=Theresia Bulan Hulau", "weight_grams=3300"); r.code != 0 {
+	if r := runCLI(t, env, "", "edit", ref, "child_name=Ma'ruf Lawing", "witnesses.1.name=Theresia Bulan Hulau", "weight_grams=3300"); r.code != 0 {
 		t.Fatalf("edit: %d %s", r.code, r.err)
 	}
 	f := showJSON(t, env, saved.ID)["fields"].(map[string]any)
@@ -317,7 +317,7 @@ func TestEdit(t *testing.T) {
 		f["witnesses"].([]any)[1].(map[string]any)["name"] != "Theresia Bulan Hulau" {
 		t.Fatalf("fields after edit: %v", f)
 	}
-	before := cli(t, env, "", "status", "--json").out
+	before := runCLI(t, env, "", "status", "--json").out
 
 	refusals := []struct {
 		args []string
@@ -329,23 +329,23 @@ func TestEdit(t *testing.T) {
 		{[]string{"edit", saved.ID, "weight_grams=berat"}, "not a whole number"},
 	}
 	for _, tt := range refusals {
-		r := cli(t, env, "", tt.args...)
+		r := runCLI(t, env, "", tt.args...)
 		if r.code != 1 || !strings.Contains(r.err, tt.want) || !strings.Contains(r.err, "nothing was changed") {
 			t.Errorf("%v: %d %q, want %q", tt.args, r.code, r.err, tt.want)
 		}
 	}
-	if r := cli(t, env, "", "edit", saved.ID, "child_name"); r.code != 2 {
+	if r := runCLI(t, env, "", "edit", saved.ID, "child_name"); r.code != 2 {
 		t.Errorf("edit without =: exit %d", r.code)
 	}
 
 	// A submitted record takes a valid fix but refuses a change that breaks it.
-	if r := cli(t, env, "", "submit", saved.ID); r.code != 0 {
+	if r := runCLI(t, env, "", "submit", saved.ID); r.code != 0 {
 		t.Fatalf("submit: %d %s", r.code, r.err)
 	}
-	if r := cli(t, env, "", "edit", saved.ID, "mother.nik=6411021506950001"); r.code != 1 || !strings.Contains(r.err, "mother.nik") {
+	if r := runCLI(t, env, "", "edit", saved.ID, "mother.nik=6411021506950001"); r.code != 1 || !strings.Contains(r.err, "mother.nik") {
 		t.Fatalf("breaking edit of a submitted record: %d %q", r.code, r.err)
 	}
-	if r := cli(t, env, "", "edit", saved.ID, "birth_time=05:10"); r.code != 0 {
+	if r := runCLI(t, env, "", "edit", saved.ID, "birth_time=05:10"); r.code != 0 {
 		t.Fatalf("valid edit of a submitted record: %d %q", r.code, r.err)
 	}
 	got := showJSON(t, env, saved.ID)
@@ -354,7 +354,7 @@ func TestEdit(t *testing.T) {
 	}
 	var st1, st2 map[string]any
 	json.Unmarshal([]byte(before), &st1)
-	json.Unmarshal([]byte(cli(t, env, "", "status", "--json").out), &st2)
+	json.Unmarshal([]byte(runCLI(t, env, "", "status", "--json").out), &st2)
 	// Refused edits wrote nothing: only submit and the valid edit added ops.
 	if st2["last_seq"].(float64) != st1["last_seq"].(float64)+2 {
 		t.Fatalf("ops before %v after %v, want +2", st1["last_seq"], st2["last_seq"])
@@ -364,7 +364,7 @@ func TestEdit(t *testing.T) {
 func TestJSONContract(t *testing.T) {
 	dir := newStoreDir(t)
 	env := envFor(dir)
-	cli(t, env, fixtureLine(t, "ektp")+"\n", "record", "ektp", "--file", "-")
+	runCLI(t, env, fixtureLine(t, "ektp")+"\n", "record", "ektp", "--file", "-")
 	list := listJSON(t, env)
 	if len(list) != 1 {
 		t.Fatalf("list: %v", list)
@@ -393,7 +393,7 @@ func TestJSONContract(t *testing.T) {
 	}
 	// The shown JSON is valid input again: other tools round-trip it.
 	again, _ := json.Marshal(f)
-	if r := cli(t, env, string(again)+"\n", "record", "ektp", "--file", "-", "--submit"); r.code != 0 {
+	if r := runCLI(t, env, string(again)+"\n", "record", "ektp", "--file", "-", "--submit"); r.code != 0 {
 		t.Fatalf("re-record shown fields: %d %s %s", r.code, r.out, r.err)
 	}
 	if n := len(listJSON(t, env, "--nik", "6411015203850002")); n != 2 {
@@ -407,11 +407,11 @@ func TestJSONContract(t *testing.T) {
 func TestWrongPassphraseChangesNothing(t *testing.T) {
 	dir := newStoreDir(t)
 	env := envFor(dir)
-	cli(t, env, fixtureLine(t, "ektp")+"\n", "record", "ektp", "--file", "-")
+	runCLI(t, env, fixtureLine(t, "ektp")+"\n", "record", "ektp", "--file", "-")
 	bad := envFor(dir)
 	bad["JEMPUT_PASSPHRASE"] = "Kata-sandi-uji-123"
 	for _, args := range [][]string{{"list"}, {"record", "ektp", "--file", "-"}, {"status"}} {
-		r := cli(t, bad, fixtureLine(t, "ektp")+"\n", args...)
+		r := runCLI(t, bad, fixtureLine(t, "ektp")+"\n", args...)
 		if r.code != 1 || !strings.Contains(r.err, "wrong passphrase") || strings.Count(r.err, "\n") != 1 {
 			t.Errorf("%v with a wrong passphrase: %d %q", args, r.code, r.err)
 		}
@@ -423,7 +423,7 @@ func TestWrongPassphraseChangesNothing(t *testing.T) {
 
 func TestMissingStoreIsNotCreated(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "typo")
-	r := cli(t, envFor(dir), "", "list")
+	r := runCLI(t, envFor(dir), "", "list")
 	if r.code != 1 || !strings.Contains(r.err, "jemput-agent init") {
 		t.Fatalf("list without store: %d %q", r.code, r.err)
 	}
@@ -456,7 +456,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"record", "ektp", "--file", "/tmp"}, 1, "is a directory"},
 	}
 	for _, tt := range tests {
-		r := cli(t, env, "", tt.args...)
+		r := runCLI(t, env, "", tt.args...)
 		if r.code != tt.code || !strings.Contains(r.out+r.err, tt.want) {
 			t.Errorf("%v: exit %d (want %d), output %q lacks %q", tt.args, r.code, tt.code, r.out+r.err, tt.want)
 		}
@@ -469,10 +469,10 @@ func TestPassphraseNormalized(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nfc")
 	nfc := map[string]string{"JEMPUT_DATA": dir, "JEMPUT_PASSPHRASE": "kopi caf\u00e9 123"}
 	nfd := map[string]string{"JEMPUT_DATA": dir, "JEMPUT_PASSPHRASE": "kopi cafe\u0301 123"}
-	if r := cli(t, nfc, "", "init"); r.code != 0 {
+	if r := runCLI(t, nfc, "", "init"); r.code != 0 {
 		t.Fatalf("init: %s", r.err)
 	}
-	if r := cli(t, nfd, "", "status"); r.code != 0 {
+	if r := runCLI(t, nfd, "", "status"); r.code != 0 {
 		t.Fatalf("decomposed passphrase refused: %s", r.err)
 	}
 }
@@ -488,10 +488,10 @@ func TestInitAfterInterruptedInit(t *testing.T) {
 	}
 	db.Close()
 	env := map[string]string{"JEMPUT_DATA": dir, "JEMPUT_PASSPHRASE": testPass}
-	if r := cli(t, env, "", "init"); r.code != 0 {
+	if r := runCLI(t, env, "", "init"); r.code != 0 {
 		t.Fatalf("init over an interrupted init: %d %q", r.code, r.err)
 	}
-	if r := cli(t, env, "", "status"); r.code != 0 {
+	if r := runCLI(t, env, "", "status"); r.code != 0 {
 		t.Fatalf("status: %q", r.err)
 	}
 	// The files are private even in a directory made with a loose mode.
@@ -527,7 +527,7 @@ func TestRecordInputShapes(t *testing.T) {
 	total := 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := cli(t, env, tt.input, "record", "birth", "--file", "-")
+			r := runCLI(t, env, tt.input, "record", "birth", "--file", "-")
 			if r.code != tt.code || !strings.Contains(r.out+r.err, tt.wantOutput) {
 				t.Fatalf("exit %d (want %d), output lacks %q:\n%s%s", r.code, tt.code, tt.wantOutput, r.out, r.err)
 			}
@@ -550,13 +550,13 @@ func nullFather(t testing.TB, line string) string {
 func TestWithdraw(t *testing.T) {
 	dir := newStoreDir(t)
 	env := envFor(dir)
-	r := cli(t, env, fixtureLine(t, "death")+"\n", "record", "death", "--file", "-", "--json")
+	r := runCLI(t, env, fixtureLine(t, "death")+"\n", "record", "death", "--file", "-", "--json")
 	var saved struct{ ID string }
 	json.Unmarshal([]byte(r.out), &saved)
-	if r := cli(t, env, "", "withdraw", saved.ID); r.code != 2 || !strings.Contains(r.err, "--reason") {
+	if r := runCLI(t, env, "", "withdraw", saved.ID); r.code != 2 || !strings.Contains(r.err, "--reason") {
 		t.Fatalf("withdraw without a reason: %d %q", r.code, r.err)
 	}
-	if r := cli(t, env, "", "withdraw", saved.ID, "--reason", "dicatat dua kali"); r.code != 0 {
+	if r := runCLI(t, env, "", "withdraw", saved.ID, "--reason", "dicatat dua kali"); r.code != 0 {
 		t.Fatalf("withdraw: %d %q", r.code, r.err)
 	}
 	got := showJSON(t, env, saved.ID)
@@ -564,18 +564,18 @@ func TestWithdraw(t *testing.T) {
 		t.Fatalf("withdrawn record: %v", got)
 	}
 	// A withdrawn record is kept but can no longer be changed or submitted.
-	if r := cli(t, env, "", "edit", saved.ID, "death_place=Rumah"); r.code != 1 || !strings.Contains(r.err, "cannot be changed") {
+	if r := runCLI(t, env, "", "edit", saved.ID, "death_place=Rumah"); r.code != 1 || !strings.Contains(r.err, "cannot be changed") {
 		t.Fatalf("edit of a withdrawn record: %d %q", r.code, r.err)
 	}
-	if r := cli(t, env, "", "submit", saved.ID); r.code != 1 {
+	if r := runCLI(t, env, "", "submit", saved.ID); r.code != 1 {
 		t.Fatalf("submit of a withdrawn record: %d %q", r.code, r.err)
 	}
 	// Withdrawing again changes nothing; the op log has create + withdraw.
-	if r := cli(t, env, "", "withdraw", saved.ID, "--reason", "lagi"); r.code != 0 {
+	if r := runCLI(t, env, "", "withdraw", saved.ID, "--reason", "lagi"); r.code != 0 {
 		t.Fatalf("second withdraw: %d %q", r.code, r.err)
 	}
 	var st map[string]any
-	json.Unmarshal([]byte(cli(t, env, "", "status", "--json").out), &st)
+	json.Unmarshal([]byte(runCLI(t, env, "", "status", "--json").out), &st)
 	if st["last_seq"].(float64) != 2 {
 		t.Fatalf("last_seq = %v, want 2", st["last_seq"])
 	}

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/jemputbola/jemput/internal/cli"
 	"io"
 	"strings"
 	"time"
@@ -45,11 +45,7 @@ func printProblems(s stdio, c common, spec *record.Spec, ps record.Problems, hea
 	}
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+var writeJSON = cli.WriteJSON
 
 // recordJSON is the contract of `show --json`; listJSON of `list --json`.
 type recordJSON struct {

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/jemputbola/jemput/internal/cli"
 	"io"
 	"os"
 	"path/filepath"
@@ -37,37 +37,11 @@ func byFlag(s stdio, fs *flag.FlagSet, c *common) {
 	fs.StringVar(&c.by, "by", def, "operator name for the history (env JEMPUT_OPERATOR)")
 }
 
-// parse allows flags before, between and after positional arguments.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				fs.Usage()
-				return nil, err
-			}
-			return nil, usageErr("%v", err)
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+var (
+	parse     = cli.Parse
+	envOr     = cli.EnvOr
+	writeJSON = cli.WriteJSON
+)
 
 func dbPath(dir string) string  { return filepath.Join(dir, "hub.db") }
 func keyPath(dir string) string { return filepath.Join(dir, "hub.key") }

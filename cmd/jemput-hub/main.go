@@ -5,9 +5,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
+	"github.com/jemputbola/jemput/internal/cli"
 	"io"
 	"os"
 	"os/signal"
@@ -70,29 +69,14 @@ func run(ctx context.Context, args []string, s stdio) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, s, args[1:])
-		switch {
-		case err == nil, errors.Is(err, flag.ErrHelp):
-			return 0
-		case errors.Is(err, errReported):
-			return 1
-		case errors.Is(err, errUsage):
-			fmt.Fprintf(s.Err, "jemput-hub %s: %v\n", c.name, err)
-			return 2
-		default:
-			fmt.Fprintf(s.Err, "jemput-hub %s: %s\n", c.name, err)
-			return 1
-		}
+		return cli.Exit(c.run(ctx, s, args[1:]), s.Err, "jemput-hub "+c.name)
 	}
 	fmt.Fprintf(s.Err, "jemput-hub: unknown command %q (run jemput-hub --help)\n", args[0])
 	return 2
 }
 
 var (
-	errUsage    = errors.New("usage")
-	errReported = errors.New("failed (reported above)")
+	errUsage    = cli.ErrUsage
+	errReported = cli.ErrReported
+	usageErr    = cli.UsageErr
 )
-
-func usageErr(format string, a ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, a...)...)
-}
