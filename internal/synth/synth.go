@@ -70,8 +70,9 @@ type person struct {
 }
 
 func (g *Gen) person(village string, minAge, maxAge int, female bool) person {
-	days := minAge*365 + g.rng.Intn((maxAge-minAge)*365+1) + 1
-	birth := g.today.AddDate(0, 0, -days)
+	// minAge calendar years back, then some days more: 365-day years would
+	// miss the leap days and make a "17-year-old" 16 around the birthday.
+	birth := g.today.AddDate(-minAge, 0, -(g.rng.Intn((maxAge-minAge)*365+1) + 1))
 	p := person{birth: birth, sex: "L"}
 	given := g.pick(givenMale)
 	day := birth.Day()

@@ -31,3 +31,29 @@ func TestGeneratedRecordsAreValid(t *testing.T) {
 		}
 	}
 }
+
+// Every generated record is valid on any day, birthdays and leap days
+// included: tests that submit thousands of them must never flake.
+func TestRecordsValidOnAnyDay(t *testing.T) {
+	tree, err := wilayah.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := []time.Time{
+		time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC),
+		time.Date(2028, 2, 29, 8, 0, 0, 0, time.UTC),
+		time.Date(2027, 3, 1, 8, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC),
+	}
+	for _, today := range days {
+		g := New(today.UnixNano(), today, Villages(tree, "64.11"))
+		for i := 0; i < 3000; i++ {
+			k := []record.Kind{record.KindEKTP, record.KindBirth, record.KindDeath}[i%3]
+			f := g.Record(k)
+			spec, _ := record.SpecFor(k)
+			if ps := spec.Validate(f, record.Env{Regions: tree, Today: today}); len(ps) > 0 {
+				t.Fatalf("%s on %s: %v\n%v", k, today.Format("2006-01-02"), ps, f)
+			}
+		}
+	}
+}
