@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +16,13 @@ func cmdDevice(ctx context.Context, s stdio, args []string) error {
 		return usageErr("device needs a subcommand: code, list or revoke")
 	}
 	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprint(s.Out, "Usage: jemput-hub device code|list|revoke [flags]\n\n"+
+			"  code    a one-time enrolment code for an officer's laptop\n"+
+			"  list    enrolled laptops: officer, last sync, clock skew, state\n"+
+			"  revoke  stop a lost or retired laptop\n\n"+
+			"jemput-hub device SUBCOMMAND --help for its flags.\n")
+		return flag.ErrHelp
 	case "code":
 		return cmdDeviceCode(ctx, s, args[1:])
 	case "list":
@@ -31,7 +39,7 @@ func cmdDeviceCode(ctx context.Context, s stdio, args []string) error {
 	fs := newFlags(s, "device code", "", "Makes a one-time enrolment code (valid 7 days) for an officer's laptop.", &c, true)
 	fs.StringVar(&officer, "officer", "", "the officer's name (required)")
 	fs.StringVar(&villages, "villages", "", "comma-separated region codes the officer works in")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if strings.TrimSpace(officer) == "" {
@@ -76,7 +84,7 @@ type deviceJSON struct {
 func cmdDeviceList(ctx context.Context, s stdio, args []string) error {
 	var c common
 	fs := newFlags(s, "device list", "", "Lists enrolled laptops: officer, last sync, clock skew, state.", &c, true)
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	sess, err := open(ctx, c.data, nil)

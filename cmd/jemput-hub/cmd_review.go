@@ -39,7 +39,7 @@ func cmdRecords(ctx context.Context, s stdio, args []string) error {
 	fs.StringVar(&kind, "kind", "", "only this kind: ektp, birth, death")
 	fs.StringVar(&device, "device", "", "only records from this device")
 	fs.IntVar(&limit, "limit", 0, "at most this many")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	f := hub.Filter{Flag: flagName, Device: device, Limit: limit, Kind: record.Kind(kind)}
@@ -158,10 +158,20 @@ func printRecord(ctx context.Context, s stdio, c common, h *hub.Hub, r hub.Recor
 	}
 	if c.json {
 		fields := spec.JSON(vals)
+		if conflicts == nil {
+			conflicts = []conflictJSON{}
+		}
+		if dups == nil {
+			dups = []hub.Duplicate{}
+		}
+		refused := st.Refused
+		if refused == nil {
+			refused = []merge.Refusal{}
+		}
 		return writeJSON(s.Out, recordJSON{ID: st.ID, Kind: st.Kind, Status: st.Status, TrackingCode: st.TrackingCode,
 			VillageCode: vals.VillageCode(), Fields: fields, Flags: nonNil(r.Flags), Decision: st.Decision,
 			CreatedAt: st.Created.Time(), UpdatedAt: st.Updated.Time(), DeviceID: st.DeviceID, Officer: st.Officer,
-			Conflicts: conflicts, Duplicates: dups, Refused: st.Refused, History: ops})
+			Conflicts: conflicts, Duplicates: dups, Refused: refused, History: ops})
 	}
 	fmt.Fprintf(s.Out, "%s  %s  %s  [%s]\n", tracking.Code(st.TrackingCode), st.Kind, r.Name, st.Status)
 	fmt.Fprintf(s.Out, "id %s, officer %s, device %s\n", st.ID, st.Officer, st.DeviceID)

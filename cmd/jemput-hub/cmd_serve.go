@@ -24,7 +24,7 @@ func cmdServe(ctx context.Context, s stdio, args []string) error {
 	var addr string
 	fs := newFlags(s, "serve", "", serveHelp, &c, false)
 	fs.StringVar(&addr, "addr", envOr(s.Getenv, "JEMPUT_ADDR", ":8080"), "listen address (env JEMPUT_ADDR)")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(s.Err, nil))

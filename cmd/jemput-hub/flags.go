@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 type common struct {
@@ -49,4 +50,29 @@ func keyPath(dir string) string { return filepath.Join(dir, "hub.key") }
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// parseNoArgs parses flags of a command that takes no positional
+// arguments: a stray one (`init /srv/jemput` for `init --data /srv/jemput`)
+// must not be ignored and the work done somewhere else.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	// `--status --data D` takes "--data" as the status and leaves D over:
+	// name the flag that lost its value.
+	var missing string
+	fs.Visit(func(f *flag.Flag) {
+		if v := f.Value.String(); missing == "" && strings.HasPrefix(v, "-") {
+			missing = f.Name
+		}
+	})
+	if missing != "" {
+		return usageErr("--%s needs a value", missing)
+	}
+	if len(pos) > 0 {
+		return usageErr("unexpected argument %q (did you mean --data %s?)", pos[0], pos[0])
+	}
+	return nil
 }

@@ -20,7 +20,7 @@ and its database (hub.db). Run once; an existing hub is never overwritten.`
 func cmdInit(ctx context.Context, s stdio, args []string) error {
 	var c common
 	fs := newFlags(s, "init", "", initHelp, &c, true)
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if exists(keyPath(c.data)) {

@@ -341,17 +341,26 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusUnprocessableEntity, "bad_sum", "the uploaded bytes do not match the bundle's checksum; sending again from the start", nil)
 		return
 	}
-	res, err := s.hub.Ingest(r.Context(), bytes.NewReader(raw), "http")
+	// The bytes are all here: finish even if the laptop hangs up meanwhile,
+	// so its retry finds a receipt instead of starting from byte 0.
+	ctx := context.WithoutCancel(r.Context())
+	res, err := s.hub.Ingest(ctx, bytes.NewReader(raw), "http")
 	if err != nil {
+		reason := userReason(err)
+		if reason == "" {
+			// Not the bundle's fault: keep the bytes for the retry.
+			s.fail(w, r, http.StatusInternalServerError, "internal", "the hub could not store the bundle; try again", err)
+			return
+		}
 		code, status := "bad_bundle", http.StatusUnprocessableEntity
 		if errors.Is(err, syncproto.ErrReplay) {
 			code, status = "replay", http.StatusConflict
 		}
 		os.Remove(s.partPath(u.ID))
-		s.fail(w, r, status, code, "the hub refused the bundle: "+userReason(err), err)
+		s.fail(w, r, status, code, "the hub refused the bundle: "+reason, err)
 		return
 	}
-	if err := s.hub.FinishUpload(r.Context(), u); err != nil {
+	if err := s.hub.FinishUpload(ctx, u); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "internal", "the hub could not finish the upload", err)
 		return
 	}
@@ -387,7 +396,8 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-// userReason is the part of an ingest error an officer can act on.
+// userReason is the part of an ingest error an officer can act on, or ""
+// when the bundle is not at fault (the hub's own trouble).
 func userReason(err error) string {
 	for _, e := range []error{syncproto.ErrBadSignature, syncproto.ErrWrongRecipient, syncproto.ErrUnknownSender,
 		syncproto.ErrTruncated, syncproto.ErrTampered, syncproto.ErrMalformed, syncproto.ErrTooLarge, syncproto.ErrReplay,
@@ -396,7 +406,7 @@ func userReason(err error) string {
 			return e.Error()
 		}
 	}
-	return "internal error"
+	return ""
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, code, msg string, err error) {
