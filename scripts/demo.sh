@@ -18,7 +18,8 @@ B="$DEMO/laptop-maria"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
-json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
+# Every string value of "key" in the CLIs' --json output, one per line.
+json_values() { grep -o "\"$1\": *\"[^\"]*\"" | sed 's/.*: *"\(.*\)"/\1/'; }
 
 # A free port on 127.0.0.1, 8080 if it is free.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -34,13 +35,13 @@ step "1. The hub: keys and database, then the sync API on $URL"
 run $HUB init
 $HUB serve --addr "$ADDR" >"$DEMO/hub.out" 2>"$DEMO/hub.log" &
 HUB_PID=$!
-for _ in $(seq 50); do curl -fsS "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS "$URL/healthz" >/dev/null || { echo "hub did not start:"; cat "$DEMO/hub.log"; exit 1; }
+for _ in $(seq 50); do port_free "${ADDR##*:}" || break; sleep 0.1; done
+port_free "${ADDR##*:}" && { echo "hub did not start:"; cat "$DEMO/hub.log"; exit 1; }
 echo "hub running (pid $HUB_PID), log in $DEMO/hub.log"
 
 step "2. The administrator makes one-time enrolment codes; each laptop enrols once (needs signal once)"
-CODE_A=$($HUB device code --officer "Yakobus Lenjau" --villages 64.11.01.2001,64.11.01.2011 --json | json_field '["code"]')
-CODE_B=$($HUB device code --officer "Maria Hanyeq" --villages 64.11.03.2002 --json | json_field '["code"]')
+CODE_A=$($HUB device code --officer "Yakobus Lenjau" --villages 64.11.01.2001,64.11.01.2011 --json | json_values code)
+CODE_B=$($HUB device code --officer "Maria Hanyeq" --villages 64.11.03.2002 --json | json_values code)
 echo "codes: Yakobus $CODE_A, Maria $CODE_B"
 run $AGENT init --data "$A" --officer "Yakobus Lenjau" >/dev/null
 run $AGENT init --data "$B" --officer "Maria Hanyeq" >/dev/null
@@ -54,8 +55,8 @@ step "3. Offline for days: both officers record KTP-el, births and deaths"
 ./bin/synth -kind ektp -n 8 -seed 21 > "$DEMO/b-ektp.jsonl"
 ./bin/synth -kind birth -n 4 -seed 22 > "$DEMO/b-birth.jsonl"
 # Maria meets a resident Yakobus already enrolled (same NIK, name typed differently).
-head -1 "$DEMO/a-ektp.jsonl" | python3 -c 'import json,sys; r=json.load(sys.stdin); r["full_name"]=r["full_name"].upper(); r["address"]="Kampung Long Hurai"; print(json.dumps(r))' >> "$DEMO/b-ektp.jsonl"
-DUP_NIK=$(head -1 "$DEMO/a-ektp.jsonl" | json_field '["nik"]')
+head -1 "$DEMO/a-ektp.jsonl" | sed 's/"full_name":"\([^"]*\)"/"full_name":"\U\1\E"/; s/"address":"[^"]*"/"address":"Kampung Long Hurai"/' >> "$DEMO/b-ektp.jsonl"
+DUP_NIK=$(head -1 "$DEMO/a-ektp.jsonl" | sed 's/.*"nik":"\([0-9]*\)".*/\1/')
 run $AGENT record --data "$A" ektp --file "$DEMO/a-ektp.jsonl" --submit
 run $AGENT record --data "$A" birth --file "$DEMO/a-birth.jsonl" --submit
 run $AGENT record --data "$A" death --file "$DEMO/a-death.jsonl" --submit
@@ -68,7 +69,7 @@ cat > "$DEMO/draft.json" <<'JSON'
  "religion": "katolik", "marital_status": "kawin", "occupation": "Nelayan", "citizenship": "WNI",
  "biometrics": {"photo": true, "fingerprints": true, "iris": true, "signature": true}}
 JSON
-DRAFT=$($AGENT record --data "$A" ektp --file "$DEMO/draft.json" --json | json_field '["tracking_code"]')
+DRAFT=$($AGENT record --data "$A" ektp --file "$DEMO/draft.json" --json | json_values tracking_code | head -1)
 echo "draft $DRAFT (no address yet)"
 run $AGENT status --data "$A"
 
@@ -99,16 +100,16 @@ run $HUB show "$DRAFT"
 step "10. The operator resolves: one address, the duplicate judged, decisions made"
 run $HUB edit "$DRAFT" address="Jl. Sungai Mahakam No. 12, RT 03" >/dev/null
 echo "operator chose one address: the conflict is resolved, and the choice goes back to the laptop"
-DUPS=$($HUB records --flag duplicate --json | python3 -c 'import json,sys; print(" ".join(r["id"] for r in sorted(json.load(sys.stdin), key=lambda r: r["officer"], reverse=True)))')
-set -- $DUPS
-run $HUB duplicate "$1" "$2" same
+DEV_A=$($AGENT status --data "$A" --json | json_values device_id)
+DEV_B=$($AGENT status --data "$B" --json | json_values device_id)
+DUP_A=$($HUB records --flag duplicate --device "$DEV_A" --json | json_values id | head -1)
+DUP_B=$($HUB records --flag duplicate --device "$DEV_B" --json | json_values id | head -1)
+run $HUB duplicate "$DUP_A" "$DUP_B" same
 run $HUB decide "$DRAFT" approve
-for id in $($HUB records --status received --device "$($AGENT status --data "$A" --json | json_field '["device_id"]')" --json --limit 4 \
-    | python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))'); do
+for id in $($HUB records --status received --device "$DEV_A" --json --limit 4 | json_values id); do
   $HUB decide "$id" approve
 done
-FIRST_B=$($HUB records --status received --device "$($AGENT status --data "$B" --json | json_field '["device_id"]')" --json --limit 1 \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+FIRST_B=$($HUB records --status received --device "$DEV_B" --json --limit 1 | json_values id)
 run $HUB decide "$FIRST_B" correct --reason "Foto dokumen pendukung buram; mohon foto ulang"
 
 step "11. Decisions travel back: Yakobus over HTTP"
@@ -119,13 +120,9 @@ run $AGENT show --data "$A" "$DRAFT"
 step "12. Where things stand"
 run $HUB device list
 printf '\nHub records by status:\n'
-$HUB records --json | python3 -c '
-import json, sys, collections
-rs = json.load(sys.stdin)
-c = collections.Counter(r["status"] for r in rs)
-for k, v in sorted(c.items()): print(f"  {k:18} {v}")
-flags = collections.Counter(f for r in rs for f in r["flags"])
-print("  total", len(rs), "- open flags:", dict(flags) if flags else "none")'
+$HUB records --json | json_values status | sort | uniq -c | awk '{printf "  %-18s %s\n", $2, $1}'
+printf '  open conflicts: %s, open duplicates: %s\n' \
+  "$($HUB records --flag conflict --json | json_values id | wc -l)" "$($HUB records --flag duplicate --json | json_values id | wc -l)"
 
 if grep -a -q -e "$DUP_NIK" "$A"/agent.db* "$B"/agent.db* "$DEMO"/usb-maria*.jmpt 2>/dev/null; then
   echo "PLAINTEXT NIK FOUND ON A LAPTOP OR THE USB STICK" && exit 1
