@@ -41,7 +41,13 @@ func (h *Hub) NewEnrolCode(ctx context.Context, officer string, villages []strin
 	}
 	now := h.now().UTC()
 	c := EnrolCode{Hash: codeHash(code), Officer: officer, Villages: villages, CreatedAt: now, ExpiresAt: now.Add(CodeLifetime)}
-	err = h.store.Update(ctx, func(tx Tx) error { return tx.PutEnrolCode(c) })
+	err = h.store.Update(ctx, func(tx Tx) error {
+		if err := tx.PutEnrolCode(c); err != nil {
+			return err
+		}
+		return h.audit(tx, actorOf(ctx, "cli"), AuditEnrolCode, officer, fmt.Sprintf("code for %s, villages %v, valid until %s",
+			officer, villages, c.ExpiresAt.Format(time.RFC3339)))
+	})
 	if err != nil {
 		return "", EnrolCode{}, fmt.Errorf("save enrolment code: %w", err)
 	}
@@ -86,7 +92,10 @@ func (h *Hub) Enroll(ctx context.Context, req syncproto.EnrollRequest) (syncprot
 		}
 		d = Device{ID: req.DeviceID, Officer: c.Officer, Villages: c.Villages, Key: req.Key, Epoch: req.Epoch,
 			EnrolledAt: h.now().UTC()}
-		return tx.PutDevice(d)
+		if err := tx.PutDevice(d); err != nil {
+			return err
+		}
+		return h.audit(tx, "device:"+d.ID, AuditEnrol, d.ID, "enrolled for "+d.Officer+", key "+req.Key.SignFingerprint().String())
 	})
 	if err != nil {
 		return syncproto.EnrollResponse{}, fmt.Errorf("enrol %s: %w", req.DeviceID, err)
@@ -109,7 +118,10 @@ func (h *Hub) Revoke(ctx context.Context, id string) (Device, error) {
 			return nil
 		}
 		d.RevokedAt, d.CutoffSeq = h.now().UTC(), d.AppliedSeq
-		return tx.PutDevice(d)
+		if err := tx.PutDevice(d); err != nil {
+			return err
+		}
+		return h.audit(tx, actorOf(ctx, "cli"), AuditRevoke, d.ID, fmt.Sprintf("revoked %s's laptop; changes after %d quarantined", d.Officer, d.CutoffSeq))
 	})
 	if err != nil {
 		return Device{}, fmt.Errorf("revoke device %s: %w", id, err)

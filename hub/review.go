@@ -80,7 +80,7 @@ func (h *Hub) Edit(ctx context.Context, ref string, set record.Fields, by string
 			return err
 		}
 		if r.State.Status == record.StatusApproved || r.State.Status == record.StatusWithdrawn {
-			return fmt.Errorf("%s is %s: %w", r.State.TrackingCode, r.State.Status, ErrNotDecidable)
+			return fmt.Errorf("%s is %s: %w", tracking.Code(r.State.TrackingCode).String(), r.State.Status, ErrNotDecidable)
 		}
 		vals := r.State.Values()
 		written := record.Fields{}
@@ -111,6 +111,14 @@ func (h *Hub) Edit(ctx context.Context, ref string, set record.Fields, by string
 		}
 		meta := map[string]string{"by": by, merge.MetaSeenSeq: strconv.FormatUint(dev.AppliedSeq, 10)}
 		if _, err := h.hubOp(tx, r, syncproto.ActionUpdate, written, base, meta); err != nil {
+			return err
+		}
+		paths := make([]string, 0, len(written))
+		for p := range written {
+			paths = append(paths, p)
+		}
+		slices.Sort(paths)
+		if err := h.audit(tx, actorOf(ctx, by), AuditEdit, r.State.ID, tracking.Code(r.State.TrackingCode).String()+": set "+strings.Join(paths, ", ")); err != nil {
 			return err
 		}
 		out, err = h.refold(tx, r.State.ID, r.Via)
@@ -164,7 +172,7 @@ func (h *Hub) Decide(ctx context.Context, ref string, outcome record.Status, rea
 		}
 		st := r.State
 		if st.Status != record.StatusReceived {
-			return fmt.Errorf("%s is %s, not waiting for a decision: %w", st.TrackingCode, st.Status, ErrNotDecidable)
+			return fmt.Errorf("%s is %s, not waiting for a decision: %w", tracking.Code(st.TrackingCode).String(), st.Status, ErrNotDecidable)
 		}
 		spec, err := record.SpecFor(st.Kind)
 		if err != nil {
@@ -181,21 +189,31 @@ func (h *Hub) Decide(ctx context.Context, ref string, outcome record.Status, rea
 		}
 		if outcome == record.StatusApproved {
 			if r.HasFlag(FlagConflict) {
-				return fmt.Errorf("%s has conflicting values in %s: resolve them first: %w", st.TrackingCode, strings.Join(st.Conflicts(), ", "), ErrNotDecidable)
+				return fmt.Errorf("%s has conflicting values in %s: resolve them first: %w", tracking.Code(st.TrackingCode).String(), strings.Join(st.Conflicts(), ", "), ErrNotDecidable)
 			}
 			if r.HasFlag(FlagDuplicate) {
-				return fmt.Errorf("%s may be a duplicate: mark it same or different first: %w", st.TrackingCode, ErrNotDecidable)
+				return fmt.Errorf("%s may be a duplicate: mark it same or different first: %w", tracking.Code(st.TrackingCode).String(), ErrNotDecidable)
 			}
 			env := h.env
 			env.Today = st.Created.Time()
 			if errs := spec.Validate(st.Values(), env).Errors(); len(errs) > 0 {
-				return fmt.Errorf("%s is not valid (%d problem(s), first: %s): %w", st.TrackingCode, len(errs), errs[0].Field, ErrNotDecidable)
+				return fmt.Errorf("%s is not valid (%d problem(s), first: %s): %w", tracking.Code(st.TrackingCode).String(), len(errs), errs[0].Field, ErrNotDecidable)
 			}
 			if meta["registration_number"], err = h.registrationNumber(tx, r); err != nil {
 				return err
 			}
 		}
 		if _, err := h.hubOp(tx, r, syncproto.ActionDecide, nil, nil, meta); err != nil {
+			return err
+		}
+		detail := tracking.Code(st.TrackingCode).String() + ": " + string(outcome)
+		if n := meta["registration_number"]; n != "" {
+			detail += ", " + n
+		}
+		if reason != "" {
+			detail += ": " + reason
+		}
+		if err := h.audit(tx, actorOf(ctx, by), AuditDecide, st.ID, detail); err != nil {
 			return err
 		}
 		out, err = h.refold(tx, st.ID, r.Via)
@@ -260,6 +278,10 @@ func (h *Hub) JudgeDuplicate(ctx context.Context, a, b string, same bool, by str
 		if err := tx.PutDuplicate(d); err != nil {
 			return err
 		}
+		if err := h.audit(tx, actorOf(ctx, by), AuditDuplicate, d.A+" "+d.B,
+			tracking.Code(ra.State.TrackingCode).String()+" and "+tracking.Code(rb.State.TrackingCode).String()+": "+d.Status); err != nil {
+			return err
+		}
 		for _, id := range []string{d.A, d.B} {
 			if err := h.reflag(tx, id); err != nil {
 				return err
@@ -271,7 +293,7 @@ func (h *Hub) JudgeDuplicate(ctx context.Context, a, b string, same bool, by str
 				return err
 			}
 			meta := map[string]string{"outcome": string(record.StatusRejected), "by": by,
-				"reason": "duplicate of " + ra.State.TrackingCode}
+				"reason": "duplicate of " + tracking.Code(ra.State.TrackingCode).String()}
 			if _, err := h.hubOp(tx, rb, syncproto.ActionDecide, nil, nil, meta); err != nil {
 				return err
 			}

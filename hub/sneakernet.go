@@ -46,7 +46,10 @@ func (h *Hub) ImportFile(ctx context.Context, r io.Reader) (string, []Result, er
 		results = append(results, res)
 		data = data[n:]
 	}
-	return device, results, nil
+	err = h.store.Update(ctx, func(tx Tx) error {
+		return h.audit(tx, actorOf(ctx, "cli"), AuditImport, device, fmt.Sprintf("%d bundle(s) from a file", len(results)))
+	})
+	return device, results, err
 }
 
 // bundleLen finds where the bundle at the start of data ends, verifying its

@@ -64,6 +64,12 @@ type Tx interface {
 	Upload(id string) (Upload, error)
 	UploadByBundle(device, bundleID string) (Upload, error)
 
+	// LastAudit is the newest audit entry (ErrNotFound when the log is empty).
+	LastAudit() (AuditEntry, error)
+	AppendAudit(e AuditEntry) error
+	// AuditEntries are the entries with Seq > after, oldest first (limit 0: all).
+	AuditEntries(after uint64, limit int) ([]AuditEntry, error)
+
 	// UseNonce records a request nonce; false when device used it before
 	// (a replayed request). Nonces older than before may be forgotten.
 	UseNonce(device, nonce string, at, before time.Time) (bool, error)

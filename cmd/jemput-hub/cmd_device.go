@@ -39,6 +39,7 @@ func cmdDeviceCode(ctx context.Context, s stdio, args []string) error {
 	fs := newFlags(s, "device code", "", "Makes a one-time enrolment code (valid 7 days) for an officer's laptop.", &c, true)
 	fs.StringVar(&officer, "officer", "", "the officer's name (required)")
 	fs.StringVar(&villages, "villages", "", "comma-separated region codes the officer works in")
+	byFlag(s, fs, &c)
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func cmdDeviceCode(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	defer sess.Close()
-	code, ec, err := sess.hub.NewEnrolCode(ctx, officer, vs)
+	code, ec, err := sess.hub.NewEnrolCode(c.actor(ctx), officer, vs)
 	if err != nil {
 		return err
 	}
@@ -136,6 +137,7 @@ func deviceState(d hub.Device) string {
 func cmdDeviceRevoke(ctx context.Context, s stdio, args []string) error {
 	var c common
 	fs := newFlags(s, "device revoke", "ID", "Revokes a laptop (lost, stolen, retired): its requests are refused, and bundles\nwith changes after what it has already sent are quarantined, never applied.", &c, true)
+	byFlag(s, fs, &c)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -148,7 +150,7 @@ func cmdDeviceRevoke(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	defer sess.Close()
-	d, err := sess.hub.Revoke(ctx, pos[0])
+	d, err := sess.hub.Revoke(c.actor(ctx), pos[0])
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ func cmdImport(ctx context.Context, s stdio, args []string) error {
 	var out string
 	fs := newFlags(s, "import", "FILE", importHelp, &c, true)
 	fs.StringVar(&out, "out", "", "write the return file here")
+	byFlag(s, fs, &c)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -35,7 +36,7 @@ func cmdImport(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	defer sess.Close()
-	device, results, err := sess.hub.ImportFile(ctx, f)
+	device, results, err := sess.hub.ImportFile(c.actor(ctx), f)
 	if err != nil && len(results) == 0 {
 		return fmt.Errorf("nothing was imported: %w", err)
 	}

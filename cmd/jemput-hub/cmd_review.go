@@ -256,7 +256,7 @@ func cmdEdit(ctx context.Context, s stdio, args []string) error {
 		}
 		set[k] = val
 	}
-	r, err = sess.hub.Edit(ctx, r.State.ID, set, c.by)
+	r, err = sess.hub.Edit(c.actor(ctx), r.State.ID, set, c.by)
 	if err != nil {
 		return fmt.Errorf("nothing was changed: %w", err)
 	}
@@ -293,7 +293,7 @@ func cmdDecide(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	defer sess.Close()
-	r, err := sess.hub.Decide(ctx, pos[0], outcome, reason, fl, c.by)
+	r, err := sess.hub.Decide(c.actor(ctx), pos[0], outcome, reason, fl, c.by)
 	if errors.Is(err, hub.ErrReasonRequired) {
 		return usageErr("%s needs --reason: the officer must know what to do", pos[1])
 	}
@@ -328,7 +328,7 @@ func cmdDuplicate(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	defer sess.Close()
-	if err := sess.hub.JudgeDuplicate(ctx, pos[0], pos[1], pos[2] == "same", c.by); err != nil {
+	if err := sess.hub.JudgeDuplicate(c.actor(ctx), pos[0], pos[1], pos[2] == "same", c.by); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.Out, "Marked %s and %s as %s.\n", pos[0], pos[1], pos[2])

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/internal/cli"
 	"io"
 	"os"
@@ -50,6 +52,11 @@ func keyPath(dir string) string { return filepath.Join(dir, "hub.key") }
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// actor names the CLI's operator in ctx, for the audit log.
+func (c *common) actor(ctx context.Context) context.Context {
+	return hub.WithActor(ctx, "cli:"+c.by)
 }
 
 // parseNoArgs parses flags of a command that takes no positional

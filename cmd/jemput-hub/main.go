@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"github.com/jemputbola/jemput/internal/cli"
 	"io"
@@ -44,6 +45,7 @@ func commands() []command {
 		{"edit", "an operator's fix: field=value ... (travels back to the laptop)", cmdEdit},
 		{"decide", "approve, reject or ask for a correction", cmdDecide},
 		{"duplicate", "judge a duplicate pair: same or different", cmdDuplicate},
+		{"audit", "the hash-chained audit log: audit verify|list", cmdAudit},
 	}
 }
 
@@ -79,4 +81,5 @@ var (
 	errUsage    = cli.ErrUsage
 	errReported = cli.ErrReported
 	usageErr    = cli.UsageErr
+	errHelp     = flag.ErrHelp
 )
