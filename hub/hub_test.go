@@ -599,7 +599,7 @@ func TestDuplicates(t *testing.T) {
 				}
 				if judge == "same" {
 					if rb.State.Status != record.StatusRejected || rb.State.Decision == nil ||
-						!strings.Contains(rb.State.Decision.Reason, ra.State.TrackingCode) {
+						!strings.Contains(rb.State.Decision.Reason, tracking.Code(ra.State.TrackingCode).String()) {
 						t.Errorf("B: %s %+v, want rejected as a duplicate of %s", rb.State.Status, rb.State.Decision, ra.State.TrackingCode)
 					}
 				} else if rb.State.Status != record.StatusReceived {
