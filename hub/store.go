@@ -70,6 +70,13 @@ type Tx interface {
 	// AuditEntries are the entries with Seq > after, oldest first (limit 0: all).
 	AuditEntries(after uint64, limit int) ([]AuditEntry, error)
 
+	PutUser(u User) error
+	User(name string) (User, error)
+	Users() ([]User, error)
+	PutSession(s Session) error
+	Session(tokenHash string) (Session, error)
+	DeleteSession(tokenHash string) error
+
 	// UseNonce records a request nonce; false when device used it before
 	// (a replayed request). Nonces older than before may be forgotten.
 	UseNonce(device, nonce string, at, before time.Time) (bool, error)
