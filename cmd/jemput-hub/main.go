@@ -46,6 +46,7 @@ func commands() []command {
 		{"decide", "approve, reject or ask for a correction", cmdDecide},
 		{"duplicate", "judge a duplicate pair: same or different", cmdDuplicate},
 		{"audit", "the hash-chained audit log: audit verify|list", cmdAudit},
+		{"user", "hub accounts for the web pages: user add", cmdUser},
 	}
 }
 

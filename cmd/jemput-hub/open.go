@@ -55,11 +55,30 @@ func cmdInit(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	fp := id.Public().SignFingerprint()
-	if c.json {
-		return writeJSON(s.Out, map[string]string{"data": c.data, "key_fingerprint": fp.String()})
+	// The first admin, when a password is given (DESIGN: init makes "admin").
+	admin := ""
+	if pw := s.Getenv("JEMPUT_ADMIN_PASSWORD"); pw != "" {
+		sess, err := open(ctx, c.data, nil)
+		if err != nil {
+			return err
+		}
+		_, err = sess.hub.AddUser(hub.WithActor(ctx, "cli:init"), "admin", hub.RoleAdmin, "", pw)
+		sess.Close()
+		if err != nil {
+			return fmt.Errorf("hub created, but the admin account was not: %w (add it with jemput-hub user add)", err)
+		}
+		admin = "admin"
 	}
-	fmt.Fprintf(s.Out, "Hub created in %s\nKey fingerprint: %s\nNext: jemput-hub device code --data %s --officer NAME, then jemput-hub serve --data %s\n",
-		c.data, fp, c.data, c.data)
+	if c.json {
+		return writeJSON(s.Out, map[string]string{"data": c.data, "key_fingerprint": fp.String(), "admin": admin})
+	}
+	fmt.Fprintf(s.Out, "Hub created in %s\nKey fingerprint: %s\n", c.data, fp)
+	if admin != "" {
+		fmt.Fprintln(s.Out, "Web login: admin (password from JEMPUT_ADMIN_PASSWORD)")
+	} else {
+		fmt.Fprintf(s.Out, "No web account yet: jemput-hub user add --data %s --name NAME --role admin\n", c.data)
+	}
+	fmt.Fprintf(s.Out, "Next: jemput-hub device code --data %s --officer NAME, then jemput-hub serve --data %s\n", c.data, c.data)
 	return nil
 }
 
