@@ -124,7 +124,9 @@ type Filter struct {
 	Kind   record.Kind
 	Flag   string
 	Device string
-	Limit  int // 0: no limit
+	Region string // region code prefix: records in it and under it
+	Limit  int    // 0: no limit
+	Offset int
 }
 
 // Summary is a record in a list.

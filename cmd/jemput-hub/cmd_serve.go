@@ -14,9 +14,10 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/jemputbola/jemput/hub/httpapi"
+	"github.com/jemputbola/jemput/hub/web"
 )
 
-const serveHelp = `Runs the hub's sync API (under /api/v1) until interrupted. Laptops enrol with a code from
+const serveHelp = `Runs the hub's sync API (under /api/v1) and its web pages (log in at /login) until interrupted. Laptops enrol with a code from
 'jemput-hub device code' and then sync. Logs go to stderr.`
 
 func cmdServe(ctx context.Context, s stdio, args []string) error {
@@ -37,9 +38,14 @@ func cmdServe(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	pages, err := web.New(sess.hub, log, nil)
+	if err != nil {
+		return err
+	}
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	api.Routes(r)
+	pages.Routes(r)
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

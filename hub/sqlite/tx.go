@@ -354,6 +354,10 @@ func (t *tx) Records(f hub.Filter) ([]hub.Summary, error) {
 		q += " AND device_id = ?"
 		args = append(args, f.Device)
 	}
+	if f.Region != "" {
+		q += " AND (village_code = ? OR village_code LIKE ?)"
+		args = append(args, f.Region, f.Region+".%")
+	}
 	if f.Flag != "" {
 		// flags is a space-separated list of known words: pad to match whole words.
 		q += " AND (' ' || flags || ' ') LIKE ?"
@@ -361,8 +365,8 @@ func (t *tx) Records(f hub.Filter) ([]hub.Summary, error) {
 	}
 	q += " ORDER BY updated_at DESC, id"
 	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
+		q += " LIMIT ? OFFSET ?"
+		args = append(args, f.Limit, f.Offset)
 	}
 	rows, err := t.query(q, args...)
 	if err != nil {

@@ -1,0 +1,304 @@
+// Package web is the hub's pages for operators, supervisors and admins:
+// server-rendered html/template, assets embedded, no script. Every page
+// needs a login; every form carries the session's CSRF token; every record
+// is checked against the user's region before it is shown or changed.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/jemputbola/jemput/hub"
+	"github.com/jemputbola/jemput/internal/tracking"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+const (
+	sessionCookie = "jemput_session"
+	loginCSRF     = "jemput_login_csrf"
+	pageSize      = 50
+)
+
+// Server serves the pages of one hub.
+type Server struct {
+	hub     *hub.Hub
+	log     *slog.Logger
+	now     func() time.Time
+	tmpl    *template.Template
+	limiter *limiter
+	// Secure marks cookies Secure (set it when served over TLS).
+	Secure bool
+}
+
+// New returns the pages over h.
+func New(h *hub.Hub, log *slog.Logger, now func() time.Time) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	t, err := template.New("").Funcs(template.FuncMap{
+		"t":    func(lang, id, en string) string { return pick(lang, id, en) },
+		"code": func(s string) string { return tracking.Code(s).String() },
+	}).ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web templates: %w", err)
+	}
+	return &Server{hub: h, log: log, now: now, tmpl: t, limiter: newLimiter(5, 15*time.Minute, now)}, nil
+}
+
+func pick(lang, id, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return id
+}
+
+// Routes mounts the pages on r.
+func (s *Server) Routes(r chi.Router) {
+	static, _ := fs.Sub(staticFS, "static")
+	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServer(http.FS(static))))
+	r.Group(func(r chi.Router) {
+		r.Use(s.headers)
+		r.Get("/login", s.loginPage)
+		r.Post("/login", s.login)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireLogin)
+			r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/queue", http.StatusSeeOther) })
+			r.Post("/logout", s.logout)
+			r.Get("/queue", s.queue)
+			r.Get("/records/{id}", s.recordPage)
+			r.Post("/records/{id}/decide", s.decide)
+			r.Post("/records/{id}/resolve", s.resolve)
+			r.Post("/records/{id}/duplicate", s.duplicate)
+		})
+	})
+}
+
+// Handler is the pages alone.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	s.Routes(r)
+	return r
+}
+
+// headers: no framing, no sniffing, nothing loaded from elsewhere.
+func (s *Server) headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		if l := r.URL.Query().Get("lang"); l == "en" || l == "id" {
+			http.SetCookie(w, &http.Cookie{Name: "jemput_lang", Value: l, Path: "/", SameSite: http.SameSiteLaxMode, MaxAge: 365 * 86400})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "id" {
+		return l
+	}
+	if c, err := r.Cookie("jemput_lang"); err == nil && c.Value == "en" {
+		return "en"
+	}
+	return "id"
+}
+
+type userKey struct{}
+
+type session struct {
+	user hub.User
+	csrf string
+}
+
+func sessionOf(r *http.Request) session { s, _ := r.Context().Value(userKey{}).(session); return s }
+
+// requireLogin finds the session and checks the CSRF token of every POST.
+func (s *Server) requireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		u, sess, err := s.hub.SessionUser(r.Context(), c.Value)
+		if err != nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.CSRF)) != 1 {
+				s.page(w, r, http.StatusForbidden, "layout-error", pageData{Title: "403",
+					Error: pick(lang(r), "Formulir kedaluwarsa atau tidak sah (token CSRF). Muat ulang halaman lalu coba lagi.",
+						"The form is stale or forged (CSRF token). Reload the page and try again.")})
+				return
+			}
+		}
+		ctx := context.WithValue(r.Context(), userKey{}, session{user: u, csrf: sess.CSRF})
+		ctx = hub.WithActor(ctx, u.Name)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	Lang, Title, CSRF, Flash, Error string
+	User                            hub.User
+}
+
+func (s *Server) base(r *http.Request, title string) pageData {
+	ss := sessionOf(r)
+	return pageData{Lang: lang(r), Title: title, CSRF: ss.csrf, User: ss.user, Flash: r.URL.Query().Get("ok")}
+}
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if name == "layout-error" {
+		w.WriteHeader(status)
+		pd := data.(pageData)
+		if pd.Lang == "" {
+			pd.Lang = lang(r)
+		}
+		s.tmpl.ExecuteTemplate(w, "top", pd)
+		s.tmpl.ExecuteTemplate(w, "bottom", pd)
+		return
+	}
+	w.WriteHeader(status)
+	if err := s.tmpl.ExecuteTemplate(w, name, data); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+	}
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	tok := randomHex()
+	http.SetCookie(w, &http.Cookie{Name: loginCSRF, Value: tok, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.Secure})
+	d := pageData{Lang: lang(r), Title: pick(lang(r), "Masuk", "Log in"), CSRF: tok, Error: r.URL.Query().Get("err")}
+	s.page(w, r, http.StatusOK, "login.html", d)
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	l := lang(r)
+	c, err := r.Cookie(loginCSRF)
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+		s.page(w, r, http.StatusForbidden, "layout-error", pageData{Lang: l, Title: "403",
+			Error: pick(l, "Formulir masuk kedaluwarsa. Buka halaman masuk lagi.", "The login form is stale. Open the login page again.")})
+		return
+	}
+	name, addr := strings.TrimSpace(r.PostFormValue("name")), clientAddr(r)
+	if !s.limiter.allow("user:"+name) || !s.limiter.allow("addr:"+addr) {
+		s.page(w, r, http.StatusTooManyRequests, "layout-error", pageData{Lang: l, Title: "429",
+			Error: pick(l, "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit.", "Too many failed logins. Wait 15 minutes.")})
+		return
+	}
+	_, token, sess, err := s.hub.Login(r.Context(), name, r.PostFormValue("password"), addr)
+	if errors.Is(err, hub.ErrBadLogin) {
+		s.limiter.fail("user:" + name)
+		s.limiter.fail("addr:" + addr)
+		http.Redirect(w, r, "/login?err="+url.QueryEscape(pick(l, "Nama pengguna atau kata sandi salah.", "Wrong user name or password.")), http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: s.Secure, Expires: sess.ExpiresAt})
+	http.Redirect(w, r, "/queue", http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.hub.Logout(r.Context(), c.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("web request failed", "path", r.URL.Path, "err", err)
+	d := s.base(r, "500")
+	d.Error = pick(d.Lang, "Terjadi kesalahan di hub; sudah dicatat.", "Something went wrong at the hub; it has been logged.")
+	s.page(w, r, http.StatusInternalServerError, "layout-error", d)
+}
+
+func randomHex() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// limiter counts failures per key in a sliding window.
+type limiter struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	now    func() time.Time
+	fails  map[string][]time.Time
+}
+
+func newLimiter(max int, window time.Duration, now func() time.Time) *limiter {
+	return &limiter{max: max, window: window, now: now, fails: map[string][]time.Time{}}
+}
+
+func (l *limiter) recent(key string) []time.Time {
+	cut := l.now().Add(-l.window)
+	keep := l.fails[key][:0]
+	for _, t := range l.fails[key] {
+		if t.After(cut) {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) == 0 {
+		delete(l.fails, key)
+		return nil
+	}
+	l.fails[key] = keep
+	return keep
+}
+
+func (l *limiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recent(key)) < l.max
+}
+
+func (l *limiter) fail(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fails[key] = append(l.recent(key), l.now())
+}
