@@ -1,0 +1,136 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"github.com/jemputbola/jemput/internal/hlc"
+	"github.com/jemputbola/jemput/internal/record"
+	"github.com/jemputbola/jemput/syncproto"
+)
+
+// chromium finds Debian's chromium. Without it the browser tests skip,
+// unless JEMPUT_REQUIRE_BROWSER is set (CI sets it after installing it).
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("JEMPUT_REQUIRE_BROWSER") != "" {
+		t.Fatal("no chromium on PATH (apt install chromium)")
+	}
+	t.Skip("no chromium on PATH; apt install chromium to run the browser tests")
+	return ""
+}
+
+// TestOperatorInChromium drives a real headless Chromium through the
+// review: log in, filter the queue, resolve a conflict, judge a duplicate,
+// approve; names with markup stay text and no script ever runs.
+func TestOperatorInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	exe := chromium(t)
+	s := newSite(t)
+	xss := s.capture(t, record.Fields{"full_name": "<script>alert(1)</script>"})
+	conflicted := s.capture(t, record.Fields{"nik": "6411015203850005"})
+	if _, err := s.hub.Edit(context.Background(), conflicted, record.Fields{"address": "Jl. Operator"}, "op"); err != nil {
+		t.Fatal(err)
+	}
+	// The laptop, not having seen the operator's change, writes the field too.
+	s.seq++
+	s.send(t, []syncproto.Op{{OpID: uuid.NewString(), DeviceID: s.devID, Seq: s.seq, HLC: hlc.New(time.Now().UnixMilli()+5, 0),
+		RecordID: conflicted, Kind: record.KindEKTP, Action: syncproto.ActionUpdate,
+		Fields: record.Fields{"address": "Jl. Petugas"}, Base: map[string]hlc.Timestamp{"address": 0}}})
+	dupA := s.capture(t, record.Fields{"nik": "6411015203850007", "full_name": "Maria Hanyeq"})
+	dupB := s.capture(t, record.Fields{"nik": "6411015203850007", "full_name": "MARIA HANYEQ"})
+	if r, _ := s.hub.Find(context.Background(), conflicted); !r.HasFlag("conflict") {
+		t.Fatal("setup: no conflict")
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless,
+		chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1366, 768))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	var dialogs atomic.Int32
+	// Any script dialog (alert) would mean markup ran as code.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			dialogs.Add(1)
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("browser, %s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("browser, text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+	step("log in",
+		chromedp.Navigate(s.srv.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "ani"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), pw),
+		chromedp.Click(chromedp.CSS(`#login`)),
+		chromedp.WaitVisible(chromedp.CSS(`#queue`)))
+	step("filter the queue to conflicts and open the record",
+		chromedp.SetValue(chromedp.CSS(`select[name=flag]`), "conflict"),
+		chromedp.Click(chromedp.CSS(`#filter`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/records/`+conflicted+`"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/records/`+conflicted+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.conflict`)))
+	// Keep the officer's value.
+	step("resolve the conflict",
+		chromedp.Click(`//div[contains(@class,"conflict")]//form[.//q[text()="Jl. Petugas"]]//button`),
+		chromedp.WaitVisible(chromedp.CSS(`p.ok`)))
+	flash := text(`p.ok`)
+	step("approve", chromedp.Click(chromedp.CSS(`#approve`)), chromedp.WaitVisible(chromedp.CSS(`p.ok`)))
+	status := text(`#status`)
+	step("judge the duplicate the same person",
+		chromedp.Navigate(s.srv.URL+"/records/"+dupA),
+		chromedp.WaitVisible(chromedp.CSS(`.duplicate button.same`)),
+		chromedp.Click(chromedp.CSS(`.duplicate button.same`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.ok`)),
+		chromedp.Navigate(s.srv.URL+"/records/"+dupB),
+		chromedp.WaitVisible(chromedp.CSS(`#status`)))
+	dupStatus := text(`#status`)
+	step("open the record whose name is markup",
+		chromedp.Navigate(s.srv.URL+"/records/"+xss),
+		chromedp.WaitVisible(chromedp.CSS(`h1 .name`)))
+	xssName := text(`h1 .name`)
+	if !strings.Contains(flash, "address") || status != "approved" {
+		t.Fatalf("after resolving and approving: flash %q, status %q", flash, status)
+	}
+	if r, _ := s.hub.Find(context.Background(), conflicted); r.State.Values()["address"] != "Jl. Petugas" || r.State.Decision.RegistrationNumber == "" {
+		t.Fatalf("hub state: address %q decision %+v", r.State.Values()["address"], r.State.Decision)
+	}
+	if dupStatus != "rejected" {
+		t.Fatalf("the duplicate judged the same person is %q, want rejected", dupStatus)
+	}
+	if xssName != "<script>alert(1)</script>" || dialogs.Load() != 0 {
+		t.Fatalf("name shown as %q, %d script dialogs", xssName, dialogs.Load())
+	}
+}
