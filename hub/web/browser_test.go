@@ -99,7 +99,11 @@ func TestOperatorInChromium(t *testing.T) {
 	step("filter the queue to conflicts and open the record",
 		chromedp.SetValue(chromedp.CSS(`select[name=flag]`), "conflict"),
 		chromedp.Click(chromedp.CSS(`#filter`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/records/`+conflicted+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#queue[data-flag="conflict"]`)))
+	if rows := text(`#queue tbody`); strings.Contains(rows, "MARIA") || strings.Contains(rows, "alert") {
+		t.Fatalf("the conflict filter lets other records through: %q", rows)
+	}
+	step("open the record",
 		chromedp.Click(chromedp.CSS(`a[href="/records/`+conflicted+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.conflict`)))
 	// Keep the officer's value.
@@ -107,7 +111,8 @@ func TestOperatorInChromium(t *testing.T) {
 		chromedp.Click(`//div[contains(@class,"conflict")]//form[.//q[text()="Jl. Petugas"]]//button`),
 		chromedp.WaitVisible(chromedp.CSS(`p.ok`)))
 	flash := text(`p.ok`)
-	step("approve", chromedp.Click(chromedp.CSS(`#approve`)), chromedp.WaitVisible(chromedp.CSS(`p.ok`)))
+	// The page before still shows the last message: wait for the new status.
+	step("approve", chromedp.Click(chromedp.CSS(`#approve`)), chromedp.WaitVisible(chromedp.CSS(`#status[data-status="approved"]`)))
 	status := text(`#status`)
 	step("judge the duplicate the same person",
 		chromedp.Navigate(s.srv.URL+"/records/"+dupA),
