@@ -47,6 +47,8 @@ func commands() []command {
 		{"duplicate", "judge a duplicate pair: same or different", cmdDuplicate},
 		{"audit", "the hash-chained audit log: audit verify|list", cmdAudit},
 		{"user", "hub accounts for the web pages: user add", cmdUser},
+		{"targets", "coverage targets by region: targets import FILE.csv|--default", cmdTargets},
+		{"report", "supervisors' figures by region: report coverage", cmdReport},
 	}
 }
 

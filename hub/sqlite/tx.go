@@ -300,12 +300,18 @@ func (t *tx) PutRecord(r hub.Record) error {
 	if err != nil {
 		return err
 	}
-	return t.exec(`INSERT INTO records (id, kind, status, tracking_code, village_code, name, flags, device_id, officer, dup_key, via, updated_at, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	// The report columns (ReportColumns) are derived from the state here,
+	// so coverage queries count from plain columns.
+	args := append([]any{st.ID, string(st.Kind), string(st.Status), st.TrackingCode, st.Values().VillageCode(), r.Name,
+		strings.Join(r.Flags, " "), st.DeviceID, st.Officer, r.DuplicateKey, r.Via, st.Updated.Time().UnixMilli(), string(state)},
+		ReportColumns(st)...)
+	return t.exec(`INSERT INTO records (id, kind, status, tracking_code, village_code, name, flags, device_id, officer, dup_key, via, updated_at, state,
+		captured_at, event_date, delay_days, ktp_due, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET status = excluded.status, village_code = excluded.village_code, name = excluded.name,
-		flags = excluded.flags, dup_key = excluded.dup_key, via = excluded.via, updated_at = excluded.updated_at, state = excluded.state`,
-		st.ID, string(st.Kind), string(st.Status), st.TrackingCode, st.Values().VillageCode(), r.Name, strings.Join(r.Flags, " "),
-		st.DeviceID, st.Officer, r.DuplicateKey, r.Via, st.Updated.Time().UnixMilli(), string(state))
+		flags = excluded.flags, dup_key = excluded.dup_key, via = excluded.via, updated_at = excluded.updated_at, state = excluded.state,
+		captured_at = excluded.captured_at, event_date = excluded.event_date, delay_days = excluded.delay_days,
+		ktp_due = excluded.ktp_due, received_at = excluded.received_at`, args...)
 }
 
 func (t *tx) record(q string, args ...any) (hub.Record, error) {
