@@ -37,7 +37,9 @@ FUZZ_TARGETS := \
 	./syncproto:FuzzSignedBody \
 	./syncproto:FuzzVerifyReceipt \
 	./syncproto:FuzzReadReturn \
-	./syncproto:FuzzParseRequestAuth
+	./syncproto:FuzzParseRequestAuth \
+	./internal/targets:FuzzParse \
+	./internal/password:FuzzVerify
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
