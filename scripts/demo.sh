@@ -13,6 +13,7 @@ DEMO=${JEMPUT_DEMO_DIR:-$(mktemp -d -t jemput-demo.XXXXXX)}
 export JEMPUT_PASSPHRASE=${JEMPUT_PASSPHRASE:-demo-jemput-bola}
 export JEMPUT_HUB_DATA="$DEMO/hub"
 export JEMPUT_OPERATOR="Operator Disdukcapil (demo)"
+export JEMPUT_ADMIN_PASSWORD=${JEMPUT_ADMIN_PASSWORD:-demo-admin-jemput}
 A="$DEMO/laptop-yakobus"
 B="$DEMO/laptop-maria"
 
@@ -118,6 +119,8 @@ run $AGENT list --data "$A" --status approved
 run $AGENT show --data "$A" "$DRAFT"
 
 step "12. Where things stand"
+run $HUB targets import --default >/dev/null
+run $HUB report coverage --region 64.11
 run $HUB device list
 printf '\nHub records by status:\n'
 $HUB records --json | json_values status | sort | uniq -c | awk '{printf "  %-18s %s\n", $2, $1}'
@@ -138,5 +141,7 @@ Everything is in $DEMO. Try, for example:
   $HUB show $DRAFT
   $AGENT status --data $B
   $AGENT sync --data $B      # Maria's laptop over HTTP this time
-The hub's web UI (and its demo login) arrives with the next milestone; until then the CLI above is the operator's tool.
+In a browser: $URL/login  as  admin / $JEMPUT_ADMIN_PASSWORD  (the review queue and record pages)
+  $HUB audit list      # every action above, hash-chained;  $HUB audit verify
+  $HUB report coverage --region 64.11
 MSG
