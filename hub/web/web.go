@@ -47,6 +47,7 @@ type Server struct {
 	now     func() time.Time
 	tmpl    *template.Template
 	limiter *limiter
+	lookups *limiter // the resident status page, per address
 	// Secure marks cookies Secure (set it when served over TLS).
 	Secure bool
 }
@@ -66,7 +67,8 @@ func New(h *hub.Hub, log *slog.Logger, now func() time.Time) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web templates: %w", err)
 	}
-	return &Server{hub: h, log: log, now: now, tmpl: t, limiter: newLimiter(5, 15*time.Minute, now)}, nil
+	return &Server{hub: h, log: log, now: now, tmpl: t, limiter: newLimiter(5, 15*time.Minute, now),
+		lookups: newLimiter(statusLookups, 10*time.Minute, now)}, nil
 }
 
 func pick(lang, id, en string) string {
@@ -83,6 +85,8 @@ func (s *Server) Routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(s.headers)
 		r.Get("/login", s.loginPage)
+		r.Get("/cek", s.statusPage)
+		r.Get("/layanan", s.standardsPage)
 		r.Post("/login", s.login)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireLogin)
