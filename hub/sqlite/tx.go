@@ -361,15 +361,18 @@ func (t *tx) Records(f hub.Filter) ([]hub.Summary, error) {
 		args = append(args, f.Device)
 	}
 	if f.Region != "" {
-		q += " AND (village_code = ? OR village_code LIKE ?)"
-		args = append(args, f.Region, f.Region+".%")
+		// A range ('/' sorts right after '.'). The unary + keeps SQLite
+		// from reading by village and sorting everything: the list is read
+		// newest first from records_updated and stops after one page.
+		q += " AND (+village_code = ? OR (+village_code >= ? AND +village_code < ?))"
+		args = append(args, f.Region, f.Region+".", f.Region+"/")
 	}
 	if f.Flag != "" {
 		// flags is a space-separated list of known words: pad to match whole words.
 		q += " AND (' ' || flags || ' ') LIKE ?"
 		args = append(args, "% "+f.Flag+" %")
 	}
-	q += " ORDER BY updated_at DESC, id"
+	q += " ORDER BY updated_at DESC, id DESC"
 	if f.Limit > 0 {
 		q += " LIMIT ? OFFSET ?"
 		args = append(args, f.Limit, f.Offset)
