@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -201,72 +200,21 @@ func cmdReport(ctx context.Context, s stdio, args []string) error {
 	return writeCoverageTable(s.Out, rep)
 }
 
-// coverageCSVHeader: one row per region; empty cells where the region has
-// no target. Backlog columns are the dates the oldest and the median
-// waiting record were received.
-var coverageCSVHeader = []string{"region", "name", "population", "wajib_ktp", "wajib_ktp_estimated",
-	"ktp_approved", "ktp_pending", "ktp_coverage_pct", "ktp_coverage_incl_pending_pct",
-	"births_on_time", "births_within_year", "births_later", "births_expected", "births_on_time_pct", "births_all_pct",
-	"deaths_on_time", "deaths_within_year", "deaths_later", "deaths_expected", "deaths_on_time_pct", "deaths_all_pct",
-	"captured", "awaiting_review", "approved", "needs_correction", "rejected", "withdrawn",
-	"backlog", "backlog_oldest_received", "backlog_median_received"}
-
 func writeCoverageCSV(w io.Writer, rep *hub.CoverageReport) error {
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true // RFC 4180
-	if err := cw.Write(coverageCSVHeader); err != nil {
-		return err
-	}
-	for _, r := range rep.Rows {
-		c := r.Counts
-		row := []string{r.Region, r.Name, "", "", ""}
-		if t := r.Target; t != nil {
-			row = []string{r.Region, r.Name, itoa(t.Population), itoa(t.WajibKTP), strconv.FormatBool(t.WajibKTPEstimated)}
-		}
-		row = append(row, itoa(c.KTP.Approved), itoa(c.KTP.Pending), num(r.KTPCoverage, 2), num(r.KTPCoverageAll, 2),
-			itoa(c.Births.OnTime), itoa(c.Births.WithinYear), itoa(c.Births.Later), num(r.BirthsExpected, 1), num(r.BirthsOnTime, 2), num(r.BirthsAll, 2),
-			itoa(c.Deaths.OnTime), itoa(c.Deaths.WithinYear), itoa(c.Deaths.Later), num(r.DeathsExpected, 1), num(r.DeathsOnTime, 2), num(r.DeathsAll, 2),
-			itoa(captured(c)), itoa(c.Flow[record.StatusReceived]), itoa(c.Flow[record.StatusApproved]),
-			itoa(c.Flow[record.StatusNeedsCorrection]), itoa(c.Flow[record.StatusRejected]), itoa(c.Flow[record.StatusWithdrawn]),
-			itoa(c.Backlog.Count), dateOf(c.Backlog.Oldest), dateOf(c.Backlog.Median))
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return hub.WriteCoverageCSV(w, rep)
 }
 
-func captured(c hub.RegionCounts) int64 {
-	var n int64
-	for _, v := range c.Flow {
-		n += v
-	}
-	return n
-}
+func num(p *float64, prec int) string { return hub.FormatPct(p, prec) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func num(p *float64, prec int) string {
-	if p == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*p, 'f', prec, 64)
-}
+func captured(c hub.RegionCounts) int64 { return c.Captured() }
 
 func dateOf(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.Format(time.DateOnly)
-}
-
-// share is "n/of pct%" or "n (no target)".
-func share(n int64, of *float64, p *float64) string {
-	if p == nil || of == nil {
-		return fmt.Sprintf("%d (no target)", n)
-	}
-	return fmt.Sprintf("%d/%.0f %.1f%%", n, *of, *p)
 }
 
 func writeCoverageTable(w io.Writer, rep *hub.CoverageReport) error {
@@ -309,4 +257,12 @@ func writeCoverageTable(w io.Writer, rep *hub.CoverageReport) error {
 	}
 	fmt.Fprintln(w, "\nOn time: within 60 days of the birth, 30 of the death. Expected = crude rate x population / 1000 x days / 365.")
 	return nil
+}
+
+// share is "n/of pct%" or "n (no target)".
+func share(n int64, of *float64, p *float64) string {
+	if p == nil || of == nil {
+		return fmt.Sprintf("%d (no target)", n)
+	}
+	return fmt.Sprintf("%d/%.0f %.1f%%", n, *of, *p)
 }

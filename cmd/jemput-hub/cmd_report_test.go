@@ -169,7 +169,7 @@ func TestReportCoverageCSVGolden(t *testing.T) {
 		t.Errorf("CSV differs from %s (JEMPUT_UPDATE_GOLDEN=1 to rewrite):\n%s", golden, r.out)
 	}
 	rows, err := csv.NewReader(strings.NewReader(r.out)).ReadAll()
-	if err != nil || len(rows) != 1+5 || len(rows[0]) != len(coverageCSVHeader) {
+	if err != nil || len(rows) != 1+5 || len(rows[0]) != len(hub.CoverageCSVHeader) {
 		t.Errorf("not one header and one row per district: %v %v", len(rows), err)
 	}
 }
