@@ -126,6 +126,14 @@ func TestOperatorInChromium(t *testing.T) {
 		chromedp.Navigate(s.srv.URL+"/records/"+xss),
 		chromedp.WaitVisible(chromedp.CSS(`h1 .name`)))
 	xssName := text(`h1 .name`)
+	step("see the coverage chart", chromedp.Navigate(s.srv.URL+"/coverage?region=64.11"), chromedp.WaitVisible(chromedp.CSS(`#chart`)))
+	if rows := text(`#coverage tbody`); !strings.Contains(rows, "Long Bagun") {
+		t.Fatalf("coverage table: %q", rows)
+	}
+	// The download link is there (its CSV is checked in TestCoveragePageAndCSV).
+	if link := text(`#csv`); link == "" {
+		t.Fatal("no CSV download link")
+	}
 	if !strings.Contains(flash, "address") || status != "approved" {
 		t.Fatalf("after resolving and approving: flash %q, status %q", flash, status)
 	}
@@ -139,3 +147,4 @@ func TestOperatorInChromium(t *testing.T) {
 		t.Fatalf("name shown as %q, %d script dialogs", xssName, dialogs.Load())
 	}
 }
+

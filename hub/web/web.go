@@ -26,6 +26,7 @@ import (
 
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/internal/tracking"
+	"github.com/jemputbola/jemput/internal/wilayah"
 )
 
 //go:embed templates/*.html
@@ -48,6 +49,7 @@ type Server struct {
 	tmpl    *template.Template
 	limiter *limiter
 	lookups *limiter // the resident status page, per address
+	regions *wilayah.Tree
 	// Secure marks cookies Secure (set it when served over TLS).
 	Secure bool
 }
@@ -60,6 +62,10 @@ func New(h *hub.Hub, log *slog.Logger, now func() time.Time) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
+	tree, err := wilayah.Load()
+	if err != nil {
+		return nil, err
+	}
 	t, err := template.New("").Funcs(template.FuncMap{
 		"t":    func(lang, id, en string) string { return pick(lang, id, en) },
 		"code": func(s string) string { return tracking.Code(s).String() },
@@ -68,7 +74,7 @@ func New(h *hub.Hub, log *slog.Logger, now func() time.Time) (*Server, error) {
 		return nil, fmt.Errorf("web templates: %w", err)
 	}
 	return &Server{hub: h, log: log, now: now, tmpl: t, limiter: newLimiter(5, 15*time.Minute, now),
-		lookups: newLimiter(statusLookups, 10*time.Minute, now)}, nil
+		lookups: newLimiter(statusLookups, 10*time.Minute, now), regions: tree}, nil
 }
 
 func pick(lang, id, en string) string {
@@ -94,6 +100,8 @@ func (s *Server) Routes(r chi.Router) {
 			r.Post("/logout", s.logout)
 			r.Get("/queue", s.queue)
 			r.Get("/records/{id}", s.recordPage)
+			r.Get("/coverage", s.coverage)
+			r.Get("/coverage.csv", s.coverageCSV)
 			r.Post("/records/{id}/decide", s.decide)
 			r.Post("/records/{id}/resolve", s.resolve)
 			r.Post("/records/{id}/duplicate", s.duplicate)

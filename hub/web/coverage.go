@@ -1,0 +1,182 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/jemputbola/jemput/hub"
+	"github.com/jemputbola/jemput/internal/wilayah"
+)
+
+type coverageRow struct {
+	Code, Name, Link                       string
+	KTP, Births, Deaths, Captured, Waiting string
+}
+
+type coverageData struct {
+	pageData
+	Report *hub.CoverageReport
+	Rows   []coverageRow
+	Total  coverageRow
+	Chart  template.HTML
+	CSVURL string
+	Up     string
+}
+
+// coverageQuery reads ?region=&from=&to= within the user's region: a
+// supervisor of 64.11 starts at 64.11 and never reaches 64.02.
+func (s *Server) coverageQuery(w http.ResponseWriter, r *http.Request) (hub.ReportQuery, bool) {
+	u := sessionOf(r).user
+	l := lang(r)
+	q := hub.ReportQuery{Region: r.URL.Query().Get("region")}
+	if q.Region == "" {
+		q.Region = u.Region
+	}
+	if q.Region != "" {
+		reg, ok := s.regions.Lookup(q.Region)
+		if !ok || reg.Level == wilayah.Village {
+			d := s.base(r, "400")
+			d.Error = pick(l, "Kode wilayah tidak dikenal atau tingkat desa.", "Unknown region code, or a village.")
+			s.page(w, r, http.StatusBadRequest, "layout-error", d)
+			return q, false
+		}
+		q.Region = reg.Code
+	}
+	if !u.Sees(q.Region) || (u.Region != "" && q.Region == "") {
+		d := s.base(r, "403")
+		d.Error = pick(l, "Wilayah itu di luar wilayah Anda.", "That region is outside yours.")
+		s.page(w, r, http.StatusForbidden, "layout-error", d)
+		return q, false
+	}
+	for _, p := range []struct {
+		v string
+		t *time.Time
+	}{{r.URL.Query().Get("from"), &q.From}, {r.URL.Query().Get("to"), &q.To}} {
+		if p.v == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, p.v)
+		if err != nil {
+			d := s.base(r, "400")
+			d.Error = pick(l, "Tanggal harus berbentuk YYYY-MM-DD.", "Dates are YYYY-MM-DD.")
+			s.page(w, r, http.StatusBadRequest, "layout-error", d)
+			return q, false
+		}
+		*p.t = t
+	}
+	// Default period: this year up to today (UTC), as the CLI.
+	today := s.now().UTC()
+	if q.To.IsZero() {
+		q.To = today
+	}
+	if q.From.IsZero() {
+		q.From = time.Date(q.To.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if q.To.Before(q.From) {
+		d := s.base(r, "400")
+		d.Error = pick(lang(r), "Tanggal akhir sebelum tanggal awal.", "The end date is before the start date.")
+		s.page(w, r, http.StatusBadRequest, "layout-error", d)
+		return q, false
+	}
+	return q, true
+}
+
+func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
+	q, ok := s.coverageQuery(w, r)
+	if !ok {
+		return
+	}
+	rep, err := s.hub.Coverage(r.Context(), s.regions, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := coverageData{pageData: s.base(r, "Coverage"), Report: rep}
+	params := url.Values{"region": {rep.Region}, "from": {rep.From}, "to": {rep.To}}
+	d.CSVURL = "/coverage.csv?" + params.Encode()
+	u := sessionOf(r).user
+	if rep.Region != "" {
+		if parent, ok := s.regions.Parent(rep.Region); ok && u.Sees(parent.Code) {
+			d.Up = "/coverage?" + url.Values{"region": {parent.Code}, "from": {rep.From}, "to": {rep.To}}.Encode()
+		} else if !ok && u.Region == "" {
+			d.Up = "/coverage?" + url.Values{"from": {rep.From}, "to": {rep.To}}.Encode()
+		}
+	}
+	row := func(cr hub.CoverageRow) coverageRow {
+		c := cr.Counts
+		out := coverageRow{Code: cr.Region, Name: cr.Name,
+			KTP:      share(c.KTP.Approved, cr.KTPCoverage),
+			Births:   share(c.Births.OnTime, cr.BirthsOnTime),
+			Deaths:   share(c.Deaths.OnTime, cr.DeathsOnTime),
+			Captured: fmt.Sprint(c.Captured()), Waiting: fmt.Sprint(c.Backlog.Count)}
+		if reg, ok := s.regions.Lookup(cr.Region); ok && reg.Level != wilayah.Village {
+			out.Link = "/coverage?" + url.Values{"region": {cr.Region}, "from": {rep.From}, "to": {rep.To}}.Encode()
+		}
+		return out
+	}
+	for _, cr := range rep.Rows {
+		d.Rows = append(d.Rows, row(cr))
+	}
+	d.Total = row(rep.Total)
+	d.Chart = barChart(rep.Rows, d.Lang)
+	s.page(w, r, http.StatusOK, "coverage.html", d)
+}
+
+func share(n int64, pct *float64) string {
+	if pct == nil {
+		return fmt.Sprintf("%d", n)
+	}
+	return fmt.Sprintf("%d (%.1f%%)", n, *pct)
+}
+
+func (s *Server) coverageCSV(w http.ResponseWriter, r *http.Request) {
+	q, ok := s.coverageQuery(w, r)
+	if !ok {
+		return
+	}
+	rep, err := s.hub.Coverage(r.Context(), s.regions, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := hub.WriteCoverageCSV(&buf, rep); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := "cakupan-" + rep.Region + "-" + rep.From + "-" + rep.To + ".csv"
+	if rep.Region == "" {
+		name = "cakupan-indonesia-" + rep.From + "-" + rep.To + ".csv"
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Write(buf.Bytes())
+}
+
+// barChart draws KTP-el coverage per region as an SVG, escaped by
+// html/template's rules for every text it holds.
+func barChart(rows []hub.CoverageRow, lang string) template.HTML {
+	const rowH, labelW, barW = 22, 200, 420
+	var b bytes.Buffer
+	h := rowH*len(rows) + 10
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%%" viewBox="0 0 %d %d" id="chart"><title>%s</title>`,
+		labelW+barW+80, h, template.HTMLEscapeString(pick(lang, "Cakupan KTP-el per wilayah", "KTP-el coverage by region")))
+	for i, r := range rows {
+		y := i*rowH + 5
+		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="13">%s</text>`, y+15, template.HTMLEscapeString(r.Name))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="16" fill="#eef1f4"/>`, labelW, y+2, barW)
+		label := pick(lang, "tanpa target", "no target")
+		if p := r.KTPCoverage; p != nil {
+			w := int(min(*p, 100) / 100 * barW)
+			fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="16" fill="#0b5d3b"/>`, labelW, y+2, w)
+			label = fmt.Sprintf("%.1f%%", *p)
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13">%s</text>`, labelW+barW+6, y+15, template.HTMLEscapeString(label))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
