@@ -147,4 +147,3 @@ func TestOperatorInChromium(t *testing.T) {
 		t.Fatalf("name shown as %q, %d script dialogs", xssName, dialogs.Load())
 	}
 }
-
