@@ -134,13 +134,13 @@ func TestOperatorInChromium(t *testing.T) {
 	if link := text(`#csv`); link == "" {
 		t.Fatal("no CSV download link")
 	}
-	if !strings.Contains(flash, "address") || status != "approved" {
+	if !strings.Contains(flash, "address") || status != "disetujui" {
 		t.Fatalf("after resolving and approving: flash %q, status %q", flash, status)
 	}
 	if r, _ := s.hub.Find(context.Background(), conflicted); r.State.Values()["address"] != "Jl. Petugas" || r.State.Decision.RegistrationNumber == "" {
 		t.Fatalf("hub state: address %q decision %+v", r.State.Values()["address"], r.State.Decision)
 	}
-	if dupStatus != "rejected" {
+	if dupStatus != "ditolak" {
 		t.Fatalf("the duplicate judged the same person is %q, want rejected", dupStatus)
 	}
 	if xssName != "<script>alert(1)</script>" || dialogs.Load() != 0 {

@@ -157,24 +157,32 @@ func (s *Server) coverageCSV(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-// barChart draws KTP-el coverage per region as an SVG, escaped by
-// html/template's rules for every text it holds.
+// barChart draws KTP-el coverage per region as an SVG: the percentage of
+// the target where the region has one, else the approved count against
+// the largest row (a district or village rarely has a target of its own).
+// Every text is escaped.
 func barChart(rows []hub.CoverageRow, lang string) template.HTML {
-	const rowH, labelW, barW = 22, 200, 420
+	const rowH, labelW, barW, textW = 22, 200, 420, 160
+	var most int64 = 1
+	for _, r := range rows {
+		most = max(most, r.Counts.KTP.Approved)
+	}
 	var b bytes.Buffer
 	h := rowH*len(rows) + 10
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%%" viewBox="0 0 %d %d" id="chart"><title>%s</title>`,
-		labelW+barW+80, h, template.HTMLEscapeString(pick(lang, "Cakupan KTP-el per wilayah", "KTP-el coverage by region")))
+		labelW+barW+textW, h, template.HTMLEscapeString(pick(lang, "Cakupan KTP-el per wilayah", "KTP-el coverage by region")))
 	for i, r := range rows {
 		y := i*rowH + 5
 		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="13">%s</text>`, y+15, template.HTMLEscapeString(r.Name))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="16" fill="#eef1f4"/>`, labelW, y+2, barW)
-		label := pick(lang, "tanpa target", "no target")
+		n := r.Counts.KTP.Approved
+		w := int(float64(n) / float64(most) * barW)
+		label := fmt.Sprintf(pick(lang, "%d disetujui", "%d approved"), n)
 		if p := r.KTPCoverage; p != nil {
-			w := int(min(*p, 100) / 100 * barW)
-			fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="16" fill="#0b5d3b"/>`, labelW, y+2, w)
+			w = int(min(*p, 100) / 100 * barW)
 			label = fmt.Sprintf("%.1f%%", *p)
 		}
+		fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="16" fill="#0b5d3b"/>`, labelW, y+2, w)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13">%s</text>`, labelW+barW+6, y+15, template.HTMLEscapeString(label))
 	}
 	b.WriteString(`</svg>`)

@@ -25,6 +25,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/jemputbola/jemput/hub"
+	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/tracking"
 	"github.com/jemputbola/jemput/internal/wilayah"
 )
@@ -67,8 +68,9 @@ func New(h *hub.Hub, log *slog.Logger, now func() time.Time) (*Server, error) {
 		return nil, err
 	}
 	t, err := template.New("").Funcs(template.FuncMap{
-		"t":    func(lang, id, en string) string { return pick(lang, id, en) },
-		"code": func(s string) string { return tracking.Code(s).String() },
+		"t":      func(lang, id, en string) string { return pick(lang, id, en) },
+		"code":   func(s string) string { return tracking.Code(s).String() },
+		"status": func(lang string, st record.Status) string { return st.Label(record.ParseLang(lang)) },
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web templates: %w", err)
