@@ -188,3 +188,14 @@ func (h *Hub) SessionUser(ctx context.Context, token string) (User, Session, err
 func (h *Hub) Logout(ctx context.Context, token string) error {
 	return h.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(tokenHash(token)) })
 }
+
+// Users lists the accounts.
+func (h *Hub) Users(ctx context.Context) ([]User, error) {
+	var us []User
+	err := h.store.View(ctx, func(tx Tx) error {
+		var err error
+		us, err = tx.Users()
+		return err
+	})
+	return us, err
+}
