@@ -36,6 +36,9 @@ type ReportStore interface {
 	// Coverage counts the records under q.Under, grouped by the first
 	// q.Depth characters of their village code.
 	Coverage(ctx context.Context, q CoverageQuery) (CoverageCounts, error)
+	// DeviceFlow counts the records under q.Under captured in the period
+	// by the device that made them and status (Depth is ignored).
+	DeviceFlow(ctx context.Context, q CoverageQuery) (map[string]map[record.Status]int64, error)
 }
 
 // CoverageQuery selects what Coverage counts.

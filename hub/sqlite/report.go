@@ -348,3 +348,29 @@ func backlog(since []int64) hub.Backlog {
 	}
 	return hub.Backlog{Count: int64(len(since)), Oldest: time.UnixMilli(since[0]).UTC(), Median: time.UnixMilli(med).UTC()}
 }
+
+// DeviceFlow counts records under q.Under captured in [q.From, q.To) by
+// device and status.
+func (s *Store) DeviceFlow(ctx context.Context, q hub.CoverageQuery) (map[string]map[record.Status]int64, error) {
+	cond, args := under(q.Under)
+	rows, err := s.db.QueryContext(ctx, `SELECT device_id, status, count(*) FROM records
+		WHERE `+cond+` AND captured_at >= ? AND captured_at < ? GROUP BY 1, 2`, append(args, q.From.UnixMilli(), q.To.UnixMilli())...)
+	if err != nil {
+		return nil, fmt.Errorf("device flow: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[record.Status]int64{}
+	for rows.Next() {
+		var dev string
+		var st record.Status
+		var n int64
+		if err := rows.Scan(&dev, &st, &n); err != nil {
+			return nil, fmt.Errorf("device flow: %w", err)
+		}
+		if out[dev] == nil {
+			out[dev] = map[record.Status]int64{}
+		}
+		out[dev][st] = n
+	}
+	return out, rows.Err()
+}

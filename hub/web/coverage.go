@@ -25,6 +25,12 @@ type coverageData struct {
 	Chart  template.HTML
 	CSVURL string
 	Up     string
+	Flow   []flowRow
+}
+
+type flowRow struct {
+	Officer, Device, LastSync, Skew, State            string
+	Captured, Waiting, Approved, Correction, Rejected int64
 }
 
 // coverageQuery reads ?region=&from=&to= within the user's region: a
@@ -123,6 +129,25 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Total = row(rep.Total)
 	d.Chart = barChart(rep.Rows, d.Lang)
+	flow, err := s.hub.DeviceFlow(r.Context(), rep.Region, q.From, q.To)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, f := range flow {
+		fr := flowRow{Officer: f.Device.Officer, Device: f.Device.ID, Skew: f.Device.Skew.String(), Captured: f.Captured,
+			Waiting: f.Flow["received"], Approved: f.Flow["approved"], Correction: f.Flow["needs_correction"], Rejected: f.Flow["rejected"],
+			LastSync: pick(d.Lang, "belum pernah", "never"), State: pick(d.Lang, "aktif", "active")}
+		if !f.Device.LastSync.IsZero() {
+			fr.LastSync = f.Device.LastSync.Local().Format("2006-01-02 15:04")
+		}
+		if f.Device.Revoked() {
+			fr.State = pick(d.Lang, "dicabut", "revoked")
+		} else if f.Device.Problem != "" {
+			fr.State = f.Device.Problem
+		}
+		d.Flow = append(d.Flow, fr)
+	}
 	s.page(w, r, http.StatusOK, "coverage.html", d)
 }
 

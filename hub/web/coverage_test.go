@@ -30,6 +30,9 @@ func TestCoveragePageAndCSV(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `id="chart"`) || !strings.Contains(body, "Long Bagun") {
 		t.Fatalf("coverage page: %d", code)
 	}
+	if !strings.Contains(body, `id="flow"`) || !strings.Contains(body, "Yakobus") {
+		t.Fatalf("no per-officer flow with the laptop that captured the record")
+	}
 	if !strings.Contains(body, "/coverage?from=") && !strings.Contains(body, "region=64.11.01") {
 		t.Fatalf("no drill-down link to the district")
 	}
