@@ -91,14 +91,24 @@ func (s *Server) coverageQuery(w http.ResponseWriter, r *http.Request) (hub.Repo
 	return q, true
 }
 
-func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
+// report computes the coverage the request asks for, within the user's
+// region; false when it has already answered (refusal or failure).
+func (s *Server) report(w http.ResponseWriter, r *http.Request) (*hub.CoverageReport, hub.ReportQuery, bool) {
 	q, ok := s.coverageQuery(w, r)
 	if !ok {
-		return
+		return nil, q, false
 	}
 	rep, err := s.hub.Coverage(r.Context(), s.regions, q)
 	if err != nil {
 		s.fail(w, r, err)
+		return nil, q, false
+	}
+	return rep, q, true
+}
+
+func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
+	rep, q, ok := s.report(w, r)
+	if !ok {
 		return
 	}
 	d := coverageData{pageData: s.base(r, "Coverage"), Report: rep}
@@ -159,13 +169,8 @@ func share(n int64, pct *float64) string {
 }
 
 func (s *Server) coverageCSV(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.coverageQuery(w, r)
+	rep, _, ok := s.report(w, r)
 	if !ok {
-		return
-	}
-	rep, err := s.hub.Coverage(r.Context(), s.regions, q)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	var buf bytes.Buffer
