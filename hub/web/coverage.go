@@ -22,10 +22,15 @@ type coverageData struct {
 	Report *hub.CoverageReport
 	Rows   []coverageRow
 	Total  coverageRow
-	Chart  template.HTML
+	Charts []chartView
 	CSVURL string
 	Up     string
 	Flow   []flowRow
+}
+
+type chartView struct {
+	Title string
+	SVG   template.HTML
 }
 
 type flowRow struct {
@@ -138,7 +143,9 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 		d.Rows = append(d.Rows, row(cr))
 	}
 	d.Total = row(rep.Total)
-	d.Chart = barChart(rep.Rows, d.Lang)
+	for _, cs := range chartsFor(d.Lang) {
+		d.Charts = append(d.Charts, chartView{Title: cs.title, SVG: barChart(rep.Rows, cs)})
+	}
 	flow, err := s.hub.DeviceFlow(r.Context(), rep.Region, q.From, q.To)
 	if err != nil {
 		s.fail(w, r, err)
@@ -187,28 +194,47 @@ func (s *Server) coverageCSV(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-// barChart draws KTP-el coverage per region as an SVG: the percentage of
-// the target where the region has one, else the approved count against
-// the largest row (a district or village rarely has a target of its own).
-// Every text is escaped.
-func barChart(rows []hub.CoverageRow, lang string) template.HTML {
+// chartSeries is what one chart plots per region: a percentage of the
+// target where the region has one, else a count.
+type chartSeries struct {
+	id, title, countLabel string
+	value                 func(hub.CoverageRow) (*float64, int64)
+}
+
+func chartsFor(lang string) []chartSeries {
+	return []chartSeries{
+		{"chart", pick(lang, "Cakupan KTP-el (disetujui / wajib KTP)", "KTP-el coverage (approved / due)"), pick(lang, "%d disetujui", "%d approved"),
+			func(r hub.CoverageRow) (*float64, int64) { return r.KTPCoverage, r.Counts.KTP.Approved }},
+		{"chart-births", pick(lang, "Kelahiran tercatat tepat waktu / perkiraan", "Births registered on time / expected"), pick(lang, "%d tepat waktu", "%d on time"),
+			func(r hub.CoverageRow) (*float64, int64) { return r.BirthsOnTime, r.Counts.Births.OnTime }},
+		{"chart-deaths", pick(lang, "Kematian tercatat tepat waktu / perkiraan", "Deaths registered on time / expected"), pick(lang, "%d tepat waktu", "%d on time"),
+			func(r hub.CoverageRow) (*float64, int64) { return r.DeathsOnTime, r.Counts.Deaths.OnTime }},
+	}
+}
+
+// barChart draws one series per region as an SVG: the percentage of the
+// target where the region has one, else the count against the largest
+// row (a district or village rarely has a target of its own). Every text
+// is escaped.
+func barChart(rows []hub.CoverageRow, cs chartSeries) template.HTML {
 	const rowH, labelW, barW, textW = 22, 200, 420, 160
 	var most int64 = 1
 	for _, r := range rows {
-		most = max(most, r.Counts.KTP.Approved)
+		_, n := cs.value(r)
+		most = max(most, n)
 	}
 	var b bytes.Buffer
 	h := rowH*len(rows) + 10
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%%" viewBox="0 0 %d %d" id="chart"><title>%s</title>`,
-		labelW+barW+textW, h, template.HTMLEscapeString(pick(lang, "Cakupan KTP-el per wilayah", "KTP-el coverage by region")))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%%" viewBox="0 0 %d %d" id="%s"><title>%s</title>`,
+		labelW+barW+textW, h, cs.id, template.HTMLEscapeString(cs.title))
 	for i, r := range rows {
 		y := i*rowH + 5
 		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="13">%s</text>`, y+15, template.HTMLEscapeString(r.Name))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="16" fill="#eef1f4"/>`, labelW, y+2, barW)
-		n := r.Counts.KTP.Approved
+		p, n := cs.value(r)
 		w := int(float64(n) / float64(most) * barW)
-		label := fmt.Sprintf(pick(lang, "%d disetujui", "%d approved"), n)
-		if p := r.KTPCoverage; p != nil {
+		label := fmt.Sprintf(cs.countLabel, n)
+		if p != nil {
 			w = int(min(*p, 100) / 100 * barW)
 			label = fmt.Sprintf("%.1f%%", *p)
 		}
