@@ -25,6 +25,9 @@ func cmdServe(ctx context.Context, s stdio, args []string) error {
 	var addr string
 	fs := newFlags(s, "serve", "", serveHelp, &c, false)
 	fs.StringVar(&addr, "addr", envOr(s.Getenv, "JEMPUT_ADDR", ":8080"), "listen address (env JEMPUT_ADDR)")
+	var certFile, keyFile string
+	fs.StringVar(&certFile, "tls-cert", envOr(s.Getenv, "JEMPUT_TLS_CERT", ""), "serve HTTPS with this certificate (PEM; env JEMPUT_TLS_CERT)")
+	fs.StringVar(&keyFile, "tls-key", envOr(s.Getenv, "JEMPUT_TLS_KEY", ""), "the certificate's private key (PEM; env JEMPUT_TLS_KEY)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -38,10 +41,15 @@ func cmdServe(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	if (certFile == "") != (keyFile == "") {
+		return usageErr("--tls-cert and --tls-key go together")
+	}
 	pages, err := web.New(sess.hub, log, nil)
 	if err != nil {
 		return err
 	}
+	// Behind TLS the session cookie is never sent in the clear.
+	pages.Secure = certFile != ""
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	api.Routes(r)
@@ -52,9 +60,22 @@ func cmdServe(ctx context.Context, s stdio, args []string) error {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: r, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	fmt.Fprintf(s.Out, "jemput-hub serving on http://%s (data %s); Ctrl-C stops\n", ln.Addr(), c.data)
+	scheme := "http"
+	if certFile != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(s.Out, "jemput-hub serving on %s://%s (data %s); Ctrl-C stops\n", scheme, ln.Addr(), c.data)
+	if certFile == "" {
+		log.Warn("serving plain HTTP: put the hub behind TLS (--tls-cert/--tls-key or a proxy) before operators log in over a network")
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if certFile != "" {
+			errc <- srv.ServeTLS(ln, certFile, keyFile)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
