@@ -262,15 +262,22 @@ func (h *Hub) JudgeDuplicate(ctx context.Context, a, b string, same bool, by str
 		if err != nil {
 			return err
 		}
+		if ra.State.ID == rb.State.ID {
+			return fmt.Errorf("a record is not a duplicate of itself: %w", ErrNotDecidable)
+		}
 		ds, err := tx.Duplicates(ra.State.ID)
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(ds, func(d Duplicate) bool { return d.A == rb.State.ID || d.B == rb.State.ID })
+		lo, hi := min(ra.State.ID, rb.State.ID), max(ra.State.ID, rb.State.ID)
+		i := slices.IndexFunc(ds, func(d Duplicate) bool { return d.A == lo && d.B == hi })
 		if i < 0 {
 			return fmt.Errorf("%s and %s are not a duplicate pair: %w", a, b, ErrNotFound)
 		}
 		d := ds[i]
+		if d.Status != DupOpen {
+			return fmt.Errorf("this pair was already judged (%s): %w", d.Status, ErrNotDecidable)
+		}
 		d.Status, d.DecidedBy, d.DecidedAt = DupDifferent, by, h.now().UTC()
 		if same {
 			d.Status = DupSame

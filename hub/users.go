@@ -80,9 +80,11 @@ func (h *Hub) AddUser(ctx context.Context, name, role, region, pw string) (User,
 		return User{}, fmt.Errorf("role %q: use operator, supervisor or admin", role)
 	}
 	if region != "" && h.env.Regions != nil {
-		if _, ok := h.env.Regions.Lookup(region); !ok {
+		reg, ok := h.env.Regions.Lookup(region)
+		if !ok {
 			return User{}, fmt.Errorf("unknown region code %q", region)
 		}
+		region = reg.Code // canonical, or the user would see nothing
 	}
 	if err := password.Check(pw); err != nil {
 		return User{}, err

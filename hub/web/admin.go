@@ -3,7 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -30,12 +30,24 @@ func (s *Server) devicesPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.renderDevices(w, r, ds, "")
+}
+
+// renderDevices shows the devices an admin may manage: all for a national
+// admin, those enrolled for villages in a regional admin's region.
+func (s *Server) renderDevices(w http.ResponseWriter, r *http.Request, ds []hub.Device, newCode string) {
+	u := sessionOf(r).user
+	var mine []hub.Device
+	for _, d := range ds {
+		if u.Region == "" || slices.ContainsFunc(d.Villages, u.Sees) {
+			mine = append(mine, d)
+		}
+	}
 	d := struct {
 		pageData
 		Devices []hub.Device
 		NewCode string
-	}{s.base(r, pick(lang(r), "Perangkat", "Devices")), ds, r.URL.Query().Get("code")}
-	d.Error = r.URL.Query().Get("err")
+	}{s.base(r, pick(lang(r), "Perangkat", "Devices")), mine, newCode}
 	s.page(w, r, http.StatusOK, "devices.html", d)
 }
 
@@ -46,25 +58,47 @@ func (s *Server) makeCode(w http.ResponseWriter, r *http.Request) {
 			villages = append(villages, v)
 		}
 	}
-	code, _, err := s.hub.NewEnrolCode(r.Context(), r.PostFormValue("officer"), villages)
-	if err != nil {
-		http.Redirect(w, r, "/admin/devices?err="+url.QueryEscape(err.Error()), http.StatusSeeOther)
+	u := sessionOf(r).user
+	if u.Region != "" && (len(villages) == 0 || !slices.ContainsFunc(villages, u.Sees)) {
+		flash(w, "err", pick(lang(r), "Sebutkan desa di wilayah Anda.", "Name villages in your region."))
+		http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/admin/devices?code="+url.QueryEscape(code), http.StatusSeeOther)
+	code, _, err := s.hub.NewEnrolCode(r.Context(), r.PostFormValue("officer"), villages)
+	if err != nil {
+		flash(w, "err", err.Error())
+		http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
+		return
+	}
+	// The code is a credential: shown in this answer only, never put in a
+	// URL (proxy logs, browser history).
+	ds, err := s.hub.Devices(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderDevices(w, r, ds, code)
 }
 
 func (s *Server) revokeDevice(w http.ResponseWriter, r *http.Request) {
+	u := sessionOf(r).user
+	if dev, err := s.hub.Device(r.Context(), chi.URLParam(r, "id")); err == nil && u.Region != "" && !slices.ContainsFunc(dev.Villages, u.Sees) {
+		flash(w, "err", pick(lang(r), "Perangkat tidak ditemukan.", "No such device."))
+		http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
+		return
+	}
 	d, err := s.hub.Revoke(r.Context(), chi.URLParam(r, "id"))
 	if errors.Is(err, hub.ErrNotFound) {
-		http.Redirect(w, r, "/admin/devices?err="+url.QueryEscape(pick(lang(r), "Perangkat tidak ditemukan.", "No such device.")), http.StatusSeeOther)
+		flash(w, "err", pick(lang(r), "Perangkat tidak ditemukan.", "No such device."))
+		http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin/devices?ok="+url.QueryEscape(pick(lang(r), "Dicabut: ", "Revoked: ")+d.Officer), http.StatusSeeOther)
+	flash(w, "ok", pick(lang(r), "Dicabut: ", "Revoked: ")+d.Officer)
+	http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
@@ -73,24 +107,48 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	u := sessionOf(r).user
+	var mine []hub.User
+	for _, x := range us {
+		if u.Region == "" || (x.Region != "" && u.Sees(x.Region)) {
+			mine = append(mine, x)
+		}
+	}
 	d := struct {
 		pageData
 		Users []hub.User
-	}{s.base(r, pick(lang(r), "Pengguna", "Users")), us}
-	d.Error = r.URL.Query().Get("err")
+	}{s.base(r, pick(lang(r), "Pengguna", "Users")), mine}
 	s.page(w, r, http.StatusOK, "users.html", d)
 }
 
 func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
-	u, err := s.hub.AddUser(r.Context(), r.PostFormValue("name"), r.PostFormValue("role"), strings.TrimSpace(r.PostFormValue("region")), r.PostFormValue("password"))
-	if err != nil {
-		http.Redirect(w, r, "/admin/users?err="+url.QueryEscape(err.Error()), http.StatusSeeOther)
+	me := sessionOf(r).user
+	region := strings.TrimSpace(r.PostFormValue("region"))
+	// A regional admin makes accounts inside their region only.
+	if me.Region != "" && (region == "" || !me.Sees(region)) {
+		flash(w, "err", pick(lang(r), "Wilayah pengguna baru harus di dalam wilayah Anda.", "The new user's region must be inside yours."))
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/admin/users?ok="+url.QueryEscape(pick(lang(r), "Ditambahkan: ", "Added: ")+u.Name), http.StatusSeeOther)
+	u, err := s.hub.AddUser(r.Context(), r.PostFormValue("name"), r.PostFormValue("role"), region, r.PostFormValue("password"))
+	if err != nil {
+		flash(w, "err", err.Error())
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+		return
+	}
+	flash(w, "ok", pick(lang(r), "Ditambahkan: ", "Added: ")+u.Name)
+	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	// The log spans every region (and operators' reasons may name people):
+	// national admins only.
+	if sessionOf(r).user.Region != "" {
+		d := s.base(r, "403")
+		d.Error = pick(d.Lang, "Log audit hanya untuk admin nasional.", "The audit log is for national admins only.")
+		s.page(w, r, http.StatusForbidden, "layout-error", d)
+		return
+	}
 	n, _, verr := s.hub.VerifyAudit(r.Context())
 	entries, err := s.hub.AuditLog(r.Context(), 0, 0)
 	if err != nil {

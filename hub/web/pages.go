@@ -123,9 +123,6 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	u := sessionOf(r).user
 	st := rec.State
 	d := recordData{pageData: s.base(r, rec.Name), Rec: rec, CanDecide: u.Can("decide")}
-	if e := r.URL.Query().Get("err"); e != "" {
-		d.Error = e
-	}
 	spec, err := record.SpecFor(st.Kind)
 	if err != nil {
 		s.fail(w, r, err)
@@ -173,7 +170,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, op := range ops {
 		by := who(op.DeviceID)
-		if op.Meta["by"] != "" {
+		if op.DeviceID == syncproto.HubSender && op.Meta["by"] != "" {
 			by = op.Meta["by"]
 		}
 		paths := make([]string, 0, len(op.Fields))
@@ -186,9 +183,10 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	s.page(w, r, http.StatusOK, "record.html", d)
 }
 
-// back redirects to the record page with a message.
-func back(w http.ResponseWriter, r *http.Request, id, key, msg string) {
-	http.Redirect(w, r, "/records/"+url.PathEscape(id)+"?"+key+"="+url.QueryEscape(msg), http.StatusSeeOther)
+// back redirects to the record page with a message ("ok" or "err").
+func back(w http.ResponseWriter, r *http.Request, id, kind, msg string) {
+	flash(w, kind, msg)
+	http.Redirect(w, r, "/records/"+url.PathEscape(id), http.StatusSeeOther)
 }
 
 func (s *Server) mayDecide(w http.ResponseWriter, r *http.Request) (hub.Record, bool) {
@@ -238,6 +236,17 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	field, value := r.PostFormValue("field"), r.PostFormValue("value")
+	// A resolution picks one of the values in conflict, nothing else: a
+	// free edit here could move a record out of every region.
+	f, inConflict := rec.State.Fields[field]
+	ok = inConflict && len(f.Conflict) > 0 && f.Value == value
+	for _, c := range f.Conflict {
+		ok = ok || c.Value == value
+	}
+	if !ok {
+		back(w, r, rec.State.ID, "err", pick(lang(r), "Bukan salah satu nilai yang berkonflik.", "Not one of the conflicting values."))
+		return
+	}
 	_, err := s.hub.Edit(r.Context(), rec.State.ID, record.Fields{field: value}, sessionOf(r).user.Name)
 	switch {
 	case errors.Is(err, hub.ErrNotDecidable), errors.Is(err, record.ErrInput):
@@ -255,7 +264,7 @@ func (s *Server) duplicate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	other, err := s.hub.Find(r.Context(), r.PostFormValue("other"))
-	if err != nil || !sessionOf(r).user.Sees(other.State.Values().VillageCode()) {
+	if err != nil || other.State.ID == rec.State.ID || !sessionOf(r).user.Sees(other.State.Values().VillageCode()) {
 		back(w, r, rec.State.ID, "err", pick(lang(r), "Catatan pasangan tidak ditemukan.", "The other record was not found."))
 		return
 	}

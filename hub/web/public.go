@@ -30,12 +30,11 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := "status:" + clientAddr(r)
-	if !s.lookups.allow(key) {
+	if !s.lookups.take(key) { // every lookup counts
 		d.Error = pick(l, "Terlalu banyak pengecekan. Coba lagi beberapa menit lagi.", "Too many checks. Try again in a few minutes.")
 		s.page(w, r, http.StatusTooManyRequests, "status.html", d)
 		return
 	}
-	s.lookups.fail(key) // every lookup counts
 	code, err := tracking.Parse(d.Code)
 	if err != nil {
 		d.Answer, d.Class = pick(l, "Kode tidak valid: periksa lagi huruf dan angkanya.", "That code is not valid: check its letters and digits."), "error"

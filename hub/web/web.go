@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +49,7 @@ type Server struct {
 	tmpl    *template.Template
 	limiter *limiter
 	lookups *limiter // the resident status page, per address
+	checks  chan struct{}
 	regions *wilayah.Tree
 	// Secure marks cookies Secure (set it when served over TLS).
 	Secure bool
@@ -76,7 +76,8 @@ func New(h *hub.Hub, log *slog.Logger, now func() time.Time) (*Server, error) {
 		return nil, fmt.Errorf("web templates: %w", err)
 	}
 	return &Server{hub: h, log: log, now: now, tmpl: t, limiter: newLimiter(5, 15*time.Minute, now),
-		lookups: newLimiter(statusLookups, 10*time.Minute, now), regions: tree}, nil
+		lookups: newLimiter(statusLookups, 10*time.Minute, now), regions: tree,
+		checks: make(chan struct{}, 4)}, nil
 }
 
 func pick(lang, id, en string) string {
@@ -91,7 +92,7 @@ func (s *Server) Routes(r chi.Router) {
 	static, _ := fs.Sub(staticFS, "static")
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServer(http.FS(static))))
 	r.Group(func(r chi.Router) {
-		r.Use(s.headers)
+		r.Use(s.headers, withFlash)
 		r.Get("/login", s.loginPage)
 		r.Get("/cek", s.statusPage)
 		r.Get("/layanan", s.standardsPage)
@@ -197,7 +198,8 @@ type pageData struct {
 
 func (s *Server) base(r *http.Request, title string) pageData {
 	ss := sessionOf(r)
-	return pageData{Lang: lang(r), Title: title, CSRF: ss.csrf, User: ss.user, Flash: r.URL.Query().Get("ok")}
+	f := flashOf(r)
+	return pageData{Lang: lang(r), Title: title, CSRF: ss.csrf, User: ss.user, Flash: f.ok, Error: f.err}
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
@@ -221,7 +223,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	tok := randomHex()
 	http.SetCookie(w, &http.Cookie{Name: loginCSRF, Value: tok, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.Secure})
-	d := pageData{Lang: lang(r), Title: pick(lang(r), "Masuk", "Log in"), CSRF: tok, Error: r.URL.Query().Get("err")}
+	d := pageData{Lang: lang(r), Title: pick(lang(r), "Masuk", "Log in"), CSRF: tok, Error: flashOf(r).err}
 	s.page(w, r, http.StatusOK, "login.html", d)
 }
 
@@ -243,16 +245,34 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, addr := strings.TrimSpace(r.PostFormValue("name")), clientAddr(r)
-	if !s.limiter.allow("user:"+name) || !s.limiter.allow("addr:"+addr) {
-		s.page(w, r, http.StatusTooManyRequests, "layout-error", pageData{Lang: l, Title: "429",
-			Error: pick(l, "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit.", "Too many failed logins. Wait 15 minutes.")})
+	// Each attempt takes its slot before the password is checked, so a
+	// burst of parallel guesses cannot slip past the limit; a success
+	// gives its slots back.
+	userKey, addrKey := "user:"+name, "addr:"+addr
+	if !s.limiter.take(userKey) {
+		s.tooMany(w, r)
+		return
+	}
+	if !s.limiter.take(addrKey) {
+		s.limiter.forgive(userKey)
+		s.tooMany(w, r)
+		return
+	}
+	// Argon2id costs memory: bound the checks running at once.
+	select {
+	case s.checks <- struct{}{}:
+	case <-r.Context().Done():
 		return
 	}
 	_, token, sess, err := s.hub.Login(r.Context(), name, r.PostFormValue("password"), addr)
+	<-s.checks
+	if err == nil {
+		s.limiter.forgive(userKey)
+		s.limiter.forgive(addrKey)
+	}
 	if errors.Is(err, hub.ErrBadLogin) {
-		s.limiter.fail("user:" + name)
-		s.limiter.fail("addr:" + addr)
-		http.Redirect(w, r, "/login?err="+url.QueryEscape(pick(l, "Nama pengguna atau kata sandi salah.", "Wrong user name or password.")), http.StatusSeeOther)
+		flash(w, "err", pick(l, "Nama pengguna atau kata sandi salah.", "Wrong user name or password."))
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
 	if err != nil {
@@ -262,6 +282,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: s.Secure, Expires: sess.ExpiresAt})
 	http.Redirect(w, r, "/queue", http.StatusSeeOther)
+}
+
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) {
+	l := lang(r)
+	s.page(w, r, http.StatusTooManyRequests, "layout-error", pageData{Lang: l, Title: "429",
+		Error: pick(l, "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit.", "Too many failed logins. Wait 15 minutes.")})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -314,14 +340,23 @@ func (l *limiter) recent(key string) []time.Time {
 	return keep
 }
 
-func (l *limiter) allow(key string) bool {
+// take records an attempt if key is under the limit, atomically.
+func (l *limiter) take(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.recent(key)) < l.max
+	rec := l.recent(key)
+	if len(rec) >= l.max {
+		return false
+	}
+	l.fails[key] = append(rec, l.now())
+	return true
 }
 
-func (l *limiter) fail(key string) {
+// forgive removes key's latest attempt (it succeeded).
+func (l *limiter) forgive(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.fails[key] = append(l.recent(key), l.now())
+	if n := len(l.fails[key]); n > 0 {
+		l.fails[key] = l.fails[key][:n-1]
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -181,8 +182,11 @@ func TestLoginAndRateLimit(t *testing.T) {
 	if code, loc := b.get("/queue"); code != http.StatusSeeOther || !strings.Contains(loc, "login") && code != 303 {
 		t.Fatalf("queue without login: %d", code)
 	}
-	if code, loc := b.login("ani", "salah-sandi-123"); code != http.StatusSeeOther || !strings.Contains(loc, "err=") {
-		t.Fatalf("wrong password: %d %s", code, loc)
+	if code, _ := b.login("ani", "salah-sandi-123"); code != http.StatusSeeOther {
+		t.Fatalf("wrong password: %d", code)
+	}
+	if kind, msg := b.flash(); kind != "err" || !strings.Contains(msg, "salah") {
+		t.Fatalf("wrong password: message %s %q", kind, msg)
 	}
 	// Login form without its token: refused.
 	if code, _, _ := b.post("/login", url.Values{"name": {"ani"}, "password": {pw}}); code != http.StatusForbidden {
@@ -231,21 +235,21 @@ func TestOperatorReviewsInBrowserForms(t *testing.T) {
 		t.Fatalf("a refused form changed the record: %s", r.State.Status)
 	}
 	// Reject without a reason: told, nothing changed.
-	_, loc, _ := b.post("/records/"+id+"/decide", url.Values{"outcome": {"rejected"}, "csrf": {token}})
-	if !strings.Contains(loc, "err=") {
-		t.Fatalf("reject without reason: %s", loc)
+	b.post("/records/"+id+"/decide", url.Values{"outcome": {"rejected"}, "csrf": {token}})
+	if kind, msg := b.flash(); kind != "err" {
+		t.Fatalf("reject without reason: %s %q", kind, msg)
 	}
-	_, loc, _ = b.post("/records/"+id+"/decide", url.Values{"outcome": {"needs_correction"}, "reason": {"Nama tidak wajar"},
+	b.post("/records/"+id+"/decide", url.Values{"outcome": {"needs_correction"}, "reason": {"Nama tidak wajar"},
 		"fields": {"full_name"}, "csrf": {token}})
-	if !strings.Contains(loc, "ok=") {
-		t.Fatalf("correction: %s", loc)
+	if kind, msg := b.flash(); kind != "ok" {
+		t.Fatalf("correction: %s %q", kind, msg)
 	}
 	if r, _ := s.hub.Find(context.Background(), id); r.State.Status != record.StatusNeedsCorrection || r.State.Decision.Reason != "Nama tidak wajar" {
 		t.Fatalf("after correction: %s %+v", r.State.Status, r.State.Decision)
 	}
-	_, loc, _ = b.post("/records/"+other+"/decide", url.Values{"outcome": {"approved"}, "csrf": {token}})
-	if !strings.Contains(loc, "6411-KTP-") {
-		t.Fatalf("approve: %s", loc)
+	b.post("/records/"+other+"/decide", url.Values{"outcome": {"approved"}, "csrf": {token}})
+	if _, msg := b.flash(); !strings.Contains(msg, "6411-KTP-") {
+		t.Fatalf("approve: %q", msg)
 	}
 	// Every decision went to the audit log under the user's name.
 	entries, _ := s.hub.AuditLog(context.Background(), 0, 0)
@@ -285,4 +289,18 @@ func TestRegionScope(t *testing.T) {
 	if code, _, _ := budi.post("/records/"+id+"/decide", url.Values{"outcome": {"approved"}, "csrf": {csrfOf(t, page)}}); code != http.StatusForbidden {
 		t.Fatalf("supervisor deciding: %d, want 403", code)
 	}
+}
+
+// flash is the message the last answer left for the next page: its kind
+// ("ok", "err") and text.
+func (b *browser) flash() (string, string) {
+	u, _ := url.Parse(b.s.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "jemput_flash" {
+			kind, enc, _ := strings.Cut(c.Value, ".")
+			msg, _ := base64.RawURLEncoding.DecodeString(enc)
+			return kind, string(msg)
+		}
+	}
+	return "", ""
 }
