@@ -110,3 +110,25 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		})
 	}
 }
+
+func TestFailedLoginDoesNotLogTypedNames(t *testing.T) {
+	f, _ := auditedHub(t)
+	if _, err := f.h.AddUser(f.ctx, "ani", hub.RoleOperator, "", "sandi-rahasia-123"); err != nil {
+		t.Fatal(err)
+	}
+	f.h.Login(f.ctx, "my-secret-password-9", "x", "10.0.0.1") // a password in the name box
+	f.h.Login(f.ctx, "ani", "wrong-password-1", "10.0.0.1")
+	entries, _ := f.h.AuditLog(f.ctx, 0, 0)
+	var fails []string
+	for _, e := range entries {
+		if strings.Contains(e.Target+e.Detail, "my-secret-password-9") {
+			t.Fatalf("the typed name is in the audit log: %+v", e)
+		}
+		if e.Action == hub.AuditLoginFail {
+			fails = append(fails, e.Target)
+		}
+	}
+	if strings.Join(fails, ",") != "(no such user),ani" {
+		t.Fatalf("failed logins audited as %v", fails)
+	}
+}

@@ -131,8 +131,14 @@ func (h *Hub) Login(ctx context.Context, name, pw, from string) (User, string, S
 	}
 	perr := password.Verify(pw, hash)
 	if err != nil || u.Disabled || perr != nil {
+		// A name that is no account may be a password typed in the wrong
+		// box: the append-only log must not keep it.
+		target := name
+		if err != nil {
+			target = "(no such user)"
+		}
 		_ = h.store.Update(ctx, func(tx Tx) error {
-			return h.audit(tx, "web:"+from, AuditLoginFail, name, "from "+from)
+			return h.audit(tx, "web:"+from, AuditLoginFail, target, "from "+from)
 		})
 		return User{}, "", Session{}, ErrBadLogin
 	}
