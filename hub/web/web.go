@@ -71,6 +71,12 @@ func New(h *hub.Hub, log *slog.Logger, now func() time.Time) (*Server, error) {
 		"t":      func(lang, id, en string) string { return pick(lang, id, en) },
 		"code":   func(s string) string { return tracking.Code(s).String() },
 		"status": func(lang string, st record.Status) string { return st.Label(record.ParseLang(lang)) },
+		"kind": func(lang string, k record.Kind) string {
+			if spec, err := record.SpecFor(k); err == nil {
+				return spec.Label.In(record.ParseLang(lang))
+			}
+			return string(k)
+		},
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web templates: %w", err)
