@@ -39,6 +39,9 @@ type ReportStore interface {
 	// DeviceFlow counts the records under q.Under captured in the period
 	// by the device that made them and status (Depth is ignored).
 	DeviceFlow(ctx context.Context, q CoverageQuery) (map[string]map[record.Status]int64, error)
+	// Daily counts the records under q.Under captured in the period by
+	// day (days since 1970-01-01 UTC) and kind.
+	Daily(ctx context.Context, q CoverageQuery) (map[int64]map[record.Kind]int64, error)
 }
 
 // CoverageQuery selects what Coverage counts.

@@ -374,3 +374,28 @@ func (s *Store) DeviceFlow(ctx context.Context, q hub.CoverageQuery) (map[string
 	}
 	return out, rows.Err()
 }
+
+// Daily counts records under q.Under captured in [q.From, q.To) by UTC day
+// and kind (integer division: portable to PostgreSQL).
+func (s *Store) Daily(ctx context.Context, q hub.CoverageQuery) (map[int64]map[record.Kind]int64, error) {
+	cond, args := under(q.Under)
+	rows, err := s.db.QueryContext(ctx, `SELECT captured_at / 86400000, kind, count(*) FROM records
+		WHERE `+cond+` AND captured_at >= ? AND captured_at < ? GROUP BY 1, 2`, append(args, q.From.UnixMilli(), q.To.UnixMilli())...)
+	if err != nil {
+		return nil, fmt.Errorf("daily counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]map[record.Kind]int64{}
+	for rows.Next() {
+		var d, n int64
+		var k record.Kind
+		if err := rows.Scan(&d, &k, &n); err != nil {
+			return nil, fmt.Errorf("daily counts: %w", err)
+		}
+		if out[d] == nil {
+			out[d] = map[record.Kind]int64{}
+		}
+		out[d][k] = n
+	}
+	return out, rows.Err()
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jemputbola/jemput/hub"
+	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/wilayah"
 )
 
@@ -143,6 +144,12 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 		d.Rows = append(d.Rows, row(cr))
 	}
 	d.Total = row(rep.Total)
+	months, err := s.hub.Monthly(r.Context(), rep.Region, q.From, q.To)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Charts = append(d.Charts, chartView{Title: pick(d.Lang, "Catatan per bulan", "Records per month"), SVG: monthChart(months, d.Lang)})
 	for _, cs := range chartsFor(d.Lang) {
 		d.Charts = append(d.Charts, chartView{Title: cs.title, SVG: barChart(rep.Rows, cs)})
 	}
@@ -240,6 +247,53 @@ func barChart(rows []hub.CoverageRow, cs chartSeries) template.HTML {
 		}
 		fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="16" fill="#0b5d3b"/>`, labelW, y+2, w)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13">%s</text>`, labelW+barW+6, y+15, template.HTMLEscapeString(label))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// monthChart draws the records captured per month, stacked by kind, as an
+// SVG column chart with a legend; every text is escaped.
+func monthChart(months []hub.MonthCounts, lang string) template.HTML {
+	const colW, gap, plotH, top, base, left = 36, 10, 160, 20, 40, 40
+	kinds := []struct {
+		k     record.Kind
+		color string
+	}{{record.KindEKTP, "#0b5d3b"}, {record.KindBirth, "#3b82c4"}, {record.KindDeath, "#8a8f98"}}
+	var most int64 = 1
+	for _, m := range months {
+		most = max(most, m.Total)
+	}
+	width := left + len(months)*(colW+gap) + 10
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%%" viewBox="0 0 %d %d" id="chart-months"><title>%s</title>`,
+		max(width, 360), top+plotH+base+20, template.HTMLEscapeString(pick(lang, "Catatan per bulan", "Records per month")))
+	fmt.Fprintf(&b, `<text x="0" y="%d" font-size="12">%d</text>`, top+10, most)
+	for i, m := range months {
+		x := left + i*(colW+gap)
+		y := top + plotH
+		for _, k := range kinds {
+			n := m.ByKind[k.k]
+			h := int(float64(n) / float64(most) * plotH)
+			if h == 0 {
+				continue
+			}
+			y -= h
+			fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="%d" fill="%s"><title>%s %s: %d</title></rect>`,
+				x, y, colW, h, k.color, template.HTMLEscapeString(m.Month.Format("2006-01")), k.k, n)
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11">%s</text>`, x, top+plotH+15, m.Month.Format("01/06"))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11">%d</text>`, x, top+plotH+29, m.Total)
+	}
+	lx := left
+	for _, k := range kinds {
+		label := string(k.k)
+		if spec, err := record.SpecFor(k.k); err == nil {
+			label = spec.Label.In(record.ParseLang(lang))
+		}
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" font-size="12">%s</text>`,
+			lx, top+plotH+38, k.color, lx+14, top+plotH+47, template.HTMLEscapeString(label))
+		lx += 150
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

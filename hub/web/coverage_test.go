@@ -27,7 +27,7 @@ func TestCoveragePageAndCSV(t *testing.T) {
 	budi := s.browser(t)    // supervisor of 64.11
 	budi.login("budi", pw)
 	code, body := budi.get("/coverage")
-	if code != 200 || !strings.Contains(body, `id="chart"`) || !strings.Contains(body, `id="chart-births"`) || !strings.Contains(body, "Long Bagun") {
+	if code != 200 || !strings.Contains(body, `id="chart"`) || !strings.Contains(body, `id="chart-births"`) || !strings.Contains(body, `id="chart-months"`) || !strings.Contains(body, "Long Bagun") {
 		t.Fatalf("coverage page: %d", code)
 	}
 	if !strings.Contains(body, `id="flow"`) || !strings.Contains(body, "Yakobus") {
