@@ -121,12 +121,14 @@ func cmdReport(ctx context.Context, s stdio, args []string) error {
 	}
 	switch args[0] {
 	case "coverage":
+	case "devices", "monthly":
+		return cmdReportFlow(ctx, s, args[0], args[1:])
 	case "-h", "--help", "-help", "help":
 		var c common
-		newFlags(s, "report", "coverage", reportHelp, &c, true).Usage()
+		newFlags(s, "report", "coverage|devices|monthly", reportHelp, &c, true).Usage()
 		return errHelp
 	default:
-		return usageErr("unknown report subcommand %q (coverage)", args[0])
+		return usageErr("unknown report subcommand %q (coverage, devices, monthly)", args[0])
 	}
 	var c common
 	var region, from, to string
