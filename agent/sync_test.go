@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,13 @@ func TestSyncOverHTTPAndDecisionsComeBack(t *testing.T) {
 	approved, _ := a.store.Get(ctx, rs[0].ID)
 	if approved.Status != record.StatusApproved || approved.Decision == nil || !strings.HasPrefix(approved.Decision.RegistrationNumber, "6411-KTP-") {
 		t.Fatalf("approved record on the laptop: %s %+v", approved.Status, approved.Decision)
+	}
+	// Once approved, the laptop keeps the status, not the person.
+	if len(approved.Fields) != 1 || approved.Fields.VillageCode() == "" || !slices.Contains(approved.Flags, store.FlagPurged) {
+		t.Fatalf("approved record still holds personal data on the laptop: %v %v", approved.Fields, approved.Flags)
+	}
+	if found, _ := a.store.FindNIK(ctx, rs[0].Fields["nik"]); len(found) != 0 {
+		t.Fatal("the NIK of an approved record is still findable on the laptop")
 	}
 	fix, _ := a.store.Get(ctx, rs[1].ID)
 	if fix.Status != record.StatusNeedsCorrection || fix.Decision.Reason != "foto buram" {

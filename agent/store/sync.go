@@ -366,5 +366,52 @@ func (s *Store) applyHubOp(ctx context.Context, tx *sql.Tx, op syncproto.Op) (bo
 		decision = ? WHERE id = ?`, r.Status, r.Fields.VillageCode(), fieldsBlob, nameBlob, vblob, decision, r.ID); err != nil {
 		return false, fmt.Errorf("apply hub op to %s: %w", r.ID, err)
 	}
+	if r.Status == record.StatusApproved {
+		return true, s.purge(ctx, tx, r.ID, r.Fields.VillageCode())
+	}
 	return true, s.index(ctx, tx, spec, r.ID, r.Fields)
 }
+
+// purge removes the personal data of an approved record (DESIGN: the
+// laptop is not an archive): its fields, name and field versions, its NIK
+// index entries, and the ops the hub has acknowledged. The status,
+// tracking code, village and decision (with the registration number)
+// stay, so the officer can still answer "is it done?".
+func (s *Store) purge(ctx context.Context, tx *sql.Tx, id, village string) error {
+	// The village is no one's personal data, and lists group by it.
+	kept, err := json.Marshal(record.Fields{"village_code": village})
+	if err != nil {
+		return err
+	}
+	fieldsBlob, err := s.keys.Seal(kept, aad("record", id, "fields"))
+	if err != nil {
+		return err
+	}
+	nameBlob, err := s.keys.Seal(nil, aad("record", id, "name"))
+	if err != nil {
+		return err
+	}
+	vblob, err := s.sealVersions(id, map[string]hlc.Timestamp{})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE records SET fields = ?, name = ?, versions = ?, flags = ? WHERE id = ?",
+		fieldsBlob, nameBlob, vblob, FlagPurged, id); err != nil {
+		return fmt.Errorf("purge %s: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM nik_index WHERE record_id = ?", id); err != nil {
+		return fmt.Errorf("purge %s: %w", id, err)
+	}
+	var acked int64
+	if _, err := getMeta(ctx, tx, metaAckedSeq, &acked); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM ops WHERE record_id = ? AND seq <= ?", id, acked); err != nil {
+		return fmt.Errorf("purge %s: %w", id, err)
+	}
+	return nil
+}
+
+// FlagPurged marks a record whose personal data left the laptop after
+// approval.
+const FlagPurged = "purged"

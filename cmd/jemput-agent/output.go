@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/jemputbola/jemput/internal/cli"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,6 +105,10 @@ func printRecord(s stdio, c common, a *agent.Agent, r *record.Record) error {
 		}
 	}
 	fmt.Fprintln(w)
+	if slices.Contains(r.Flags, store.FlagPurged) {
+		fmt.Fprintln(w, label(lang, "  Data pribadi sudah dihapus dari laptop ini setelah disetujui hub.",
+			"  Personal data was removed from this laptop after the hub approved the record."))
+	}
 	for _, f := range spec.Fields {
 		v, ok := r.Fields[f.Path]
 		if !ok {

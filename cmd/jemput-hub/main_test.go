@@ -644,8 +644,10 @@ func TestFlowWithRealAgent(t *testing.T) {
 	if as.Decision == nil || as.Decision.RegistrationNumber != m[1] {
 		t.Errorf("agent decision %+v, want registration number %s", as.Decision, m[1])
 	}
-	if as.Fields["address"] != addr {
-		t.Errorf("agent address %q, want the hub's fix %q", as.Fields["address"], addr)
+	// Approved: the laptop keeps the status and the number, and drops the
+	// personal data (the hub's address fix included).
+	if _, ok := as.Fields["address"]; ok || as.Fields["full_name"] != nil {
+		t.Errorf("agent still holds personal data after approval: %v", as.Fields)
 	}
 
 	// Revocation.
