@@ -36,13 +36,29 @@ func Open(ctx context.Context, file string) (*sql.DB, error) {
 	}
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + escapePath(file) + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", file, err)
-	}
-	if err := db.PingContext(ctx); err != nil {
+	// Switching a new file to WAL takes an exclusive lock that SQLite's
+	// busy handler does not wait for: two processes opening a brand-new
+	// store at once (serve and the CLI) can get SQLITE_BUSY here. Retry.
+	var db *sql.DB
+	for attempt := 0; ; attempt++ {
+		var err error
+		db, err = sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", file, err)
+		}
+		err = db.PingContext(ctx)
+		if err == nil {
+			break
+		}
 		db.Close()
-		return nil, fmt.Errorf("open %s: %w", file, err)
+		if !strings.Contains(err.Error(), "SQLITE_BUSY") || attempt >= 50 {
+			return nil, fmt.Errorf("open %s: %w", file, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("open %s: %w", file, ctx.Err())
+		case <-time.After(time.Duration(10+attempt*10) * time.Millisecond):
+		}
 	}
 	var mode string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
