@@ -37,8 +37,8 @@ func date(t testing.TB, s string) time.Time {
 	return d.Add(10 * time.Hour)
 }
 
-// putRecords stores rs as the hub's records, with their report columns
-// (written by WriteReportColumns until PutRecord writes them).
+// putRecords stores rs as the hub's records (PutRecord writes their report
+// columns).
 func putRecords(t testing.TB, ctx context.Context, st *sqlite.Store, rs []rec) {
 	t.Helper()
 	err := st.Update(ctx, func(tx hub.Tx) error {
@@ -65,9 +65,6 @@ func putRecords(t testing.TB, ctx context.Context, st *sqlite.Store, rs []rec) {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.WriteReportColumns(ctx); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -184,11 +184,6 @@ func cmdReport(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	defer sess.Close()
-	// Until PutRecord writes the report columns itself, and for records
-	// stored before they existed.
-	if _, err := sess.store.WriteReportColumns(ctx); err != nil {
-		return err
-	}
 	rep, err := sess.hub.Coverage(ctx, tree, q)
 	if err != nil {
 		return err

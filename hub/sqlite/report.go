@@ -74,21 +74,24 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// WriteReportColumns sets the report columns of the records with ids from
-// their stored state (every record whose captured_at is 0 when ids is
-// empty: rows written before migration 0002, or by a PutRecord that does
-// not write them yet). It returns how many rows it set.
-func (s *Store) WriteReportColumns(ctx context.Context, ids ...string) (int, error) {
+// metaReportColumns marks a store whose rows from before migration 0002
+// have their report columns.
+const metaReportColumns = "report_columns_filled"
+
+// backfillReportColumns sets the report columns of rows written before
+// migration 0002 added them (PutRecord writes them for every row since),
+// once per store: Open calls it, and it marks the store done.
+func (s *Store) backfillReportColumns(ctx context.Context) (int, error) {
 	n := 0
 	err := sqlitex.InTx(ctx, s.db, func(t *sql.Tx) error {
-		q, args := "SELECT id, state FROM records WHERE captured_at = 0", []any(nil)
-		if len(ids) > 0 {
-			q = "SELECT id, state FROM records WHERE id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")"
-			for _, id := range ids {
-				args = append(args, id)
-			}
+		var done int
+		if err := t.QueryRowContext(ctx, "SELECT count(*) FROM meta WHERE key = ?", metaReportColumns).Scan(&done); err != nil || done > 0 {
+			return err
 		}
-		rows, err := t.QueryContext(ctx, q, args...)
+		if _, err := t.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, '1')", metaReportColumns); err != nil {
+			return err
+		}
+		rows, err := t.QueryContext(ctx, "SELECT id, state FROM records WHERE captured_at = 0")
 		if err != nil {
 			return err
 		}

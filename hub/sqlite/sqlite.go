@@ -59,7 +59,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Store{db: db, stmts: map[string]*sql.Stmt{}}, nil
+	st := &Store{db: db, stmts: map[string]*sql.Stmt{}}
+	if _, err := st.backfillReportColumns(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return st, nil
 }
 
 // Close closes the database.
