@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jemputbola/jemput/internal/password"
@@ -127,7 +128,7 @@ func (h *Hub) Login(ctx context.Context, name, pw, from string) (User, string, S
 	})
 	hash := u.Hash
 	if err != nil || u.Disabled {
-		hash = dummyHash // spend the same time as a real check
+		hash = dummyHash() // spend the same time as a real check
 	}
 	perr := password.Verify(pw, hash)
 	if err != nil || u.Disabled || perr != nil {
@@ -163,8 +164,13 @@ func (h *Hub) Login(ctx context.Context, name, pw, from string) (User, string, S
 	return u, token, s, nil
 }
 
-// dummyHash is checked against when the user does not exist.
-var dummyHash, _ = password.Hash("no such user, no such password", password.Default, nil)
+// dummyHash is checked against when the user does not exist. Made on the
+// first failed login, not at start-up: every hub command would otherwise
+// pay for an Argon2id hash it never uses.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := password.Hash("no such user, no such password", password.Default, nil)
+	return h
+})
 
 func tokenHash(token string) string {
 	s := sha256.Sum256([]byte(token))
