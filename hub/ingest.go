@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -70,8 +71,7 @@ func (h *Hub) Ingest(ctx context.Context, r io.Reader, via string) (Result, erro
 	if prior.ID != "" {
 		return h.replayed(ctx, prior, sum)
 	}
-	opener := syncproto.Opener{Me: h.id, Trust: func(syncproto.Header) (ed25519.PublicKey, error) { return dev.Key.Sign, nil },
-		Limits: syncproto.Limits{MaxBundleBytes: MaxBundle}}
+	opener := h.opener(dev)
 	hdr, ops, err := opener.Open(bytes.NewReader(raw))
 	if err != nil {
 		return Result{}, fmt.Errorf("open bundle from %s: %w", dev.ID, err)
@@ -174,6 +174,12 @@ func contiguous(hdr syncproto.Header, ops []syncproto.Op) error {
 	return nil
 }
 
+// opener opens bundles sealed to the hub by dev, trusting dev's key only.
+func (h *Hub) opener(dev Device) syncproto.Opener {
+	return syncproto.Opener{Me: h.id, Trust: func(syncproto.Header) (ed25519.PublicKey, error) { return dev.Key.Sign, nil },
+		Limits: syncproto.Limits{MaxBundleBytes: MaxBundle}}
+}
+
 // replayed answers a bundle received before with its receipt, or an
 // error if the id now comes with other bytes. The receipt is the first
 // one unless the bundle's fate changed since (a held bundle applied once
@@ -245,7 +251,7 @@ type applyStats struct{ applied, conflicts, duplicates int }
 // skipped.
 func (h *Hub) apply(tx Tx, dev *Device, ops []syncproto.Op, via string) (applyStats, error) {
 	var st applyStats
-	slices.SortFunc(ops, func(a, b syncproto.Op) int { return int(a.Seq) - int(b.Seq) })
+	slices.SortFunc(ops, func(a, b syncproto.Op) int { return cmp.Compare(a.Seq, b.Seq) })
 	touched := map[string]bool{}
 	var order []string
 	for _, op := range ops {
@@ -292,8 +298,7 @@ func (h *Hub) releaseHeld(tx Tx, dev *Device, via string, rc *syncproto.Receipt)
 			return nil
 		}
 		b := held[i]
-		opener := syncproto.Opener{Me: h.id, Trust: func(syncproto.Header) (ed25519.PublicKey, error) { return dev.Key.Sign, nil },
-			Limits: syncproto.Limits{MaxBundleBytes: MaxBundle}}
+		opener := h.opener(*dev)
 		hdr, ops, err := opener.Open(bytes.NewReader(b.Raw))
 		if err == nil {
 			if why := h.quarantineReason(tx, *dev, hdr, ops); why != "" {
@@ -329,9 +334,6 @@ func (h *Hub) refold(tx Tx, id, via string) (Record, error) {
 	}
 	st := merge.Fold(ops)
 	r := Record{State: st, Via: via}
-	if old, err := tx.Record(id); err == nil && via == "" {
-		r.Via = old.Via
-	}
 	spec, err := record.SpecFor(st.Kind)
 	if err != nil {
 		return Record{}, fmt.Errorf("record %s: %w", id, err)

@@ -3,7 +3,6 @@ package hub
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"io"
 
@@ -63,8 +62,7 @@ func (h *Hub) bundleLen(ctx context.Context, data []byte) (int, string, error) {
 	if err != nil {
 		return 0, "", fmt.Errorf("sender %q: %w", hdr.Sender, ErrUnknownDevice)
 	}
-	o := syncproto.Opener{Me: h.id, Trust: func(syncproto.Header) (ed25519.PublicKey, error) { return dev.Key.Sign, nil },
-		Limits: syncproto.Limits{MaxBundleBytes: MaxBundle}}
+	o := h.opener(dev)
 	d, err := o.NewDecoder(bytes.NewReader(data))
 	if err != nil {
 		return 0, "", err
