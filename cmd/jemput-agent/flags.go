@@ -2,9 +2,7 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"github.com/jemputbola/jemput/internal/cli"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -19,18 +17,11 @@ type common struct {
 }
 
 func newFlags(s stdio, name, args, help string, c *common, withJSON bool) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet(s.Out, "jemput-agent", name, args, help)
 	fs.StringVar(&c.data, "data", envOr(s.Getenv, "JEMPUT_DATA", defaultDataDir(s.Getenv)), "data directory (env JEMPUT_DATA)")
 	fs.StringVar(&c.lang, "lang", envOr(s.Getenv, "JEMPUT_LANG", "id"), "language of messages: id or en (env JEMPUT_LANG)")
 	if withJSON {
 		fs.BoolVar(&c.json, "json", false, "print JSON for scripts")
-	}
-	fs.Usage = func() {
-		fmt.Fprintf(s.Out, "Usage: jemput-agent %s [flags] %s\n\n%s\n\nFlags:\n", name, args, help)
-		fs.SetOutput(s.Out)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
 	}
 	return fs
 }

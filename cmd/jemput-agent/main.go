@@ -73,30 +73,32 @@ Field kinds and their JSON fields: see README.md ("Record JSON").
 
 func usage(w io.Writer, getenv func(string) string) {
 	fmt.Fprint(w, usageHead)
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-	}
+	cli.PrintCommands(w, cliCommands(stdio{}))
 	fmt.Fprintf(w, usageTail, defaultDataDir(getenv))
 }
 
 // run executes one command and returns the process exit code: 0 success,
 // 1 failure (a one-line reason on stderr), 2 bad usage.
 func run(ctx context.Context, args []string, s stdio) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || cli.IsHelp(args[0]) {
 		usage(s.Out, s.Getenv)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
+	return cli.Dispatch(ctx, "jemput-agent", args, cliCommands(s), s.Err)
+}
+
+// cliCommands binds the commands to the process's stdio.
+func cliCommands(s stdio) []cli.Command {
+	var out []cli.Command
 	for _, c := range commands() {
-		if c.name != args[0] {
-			continue
-		}
-		return cli.Exit(c.run(ctx, s, args[1:]), s.Err, "jemput-agent "+c.name)
+		run := c.run
+		out = append(out, cli.Command{Name: c.name, Summary: c.summary,
+			Run: func(ctx context.Context, args []string) error { return run(ctx, s, args) }})
 	}
-	fmt.Fprintf(s.Err, "jemput-agent: unknown command %q (run jemput-agent --help)\n", args[0])
-	return 2
+	return out
 }
 
 var (

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/internal/cli"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,17 +17,10 @@ type common struct {
 }
 
 func newFlags(s stdio, name, args, help string, c *common, withJSON bool) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet(s.Out, "jemput-hub", name, args, help)
 	fs.StringVar(&c.data, "data", envOr(s.Getenv, "JEMPUT_HUB_DATA", "jemput-hub-data"), "hub data directory (env JEMPUT_HUB_DATA)")
 	if withJSON {
 		fs.BoolVar(&c.json, "json", false, "print JSON for scripts")
-	}
-	fs.Usage = func() {
-		fmt.Fprintf(s.Out, "Usage: jemput-hub %s [flags] %s\n\n%s\n\nFlags:\n", name, args, help)
-		fs.SetOutput(s.Out)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
 	}
 	return fs
 }

@@ -37,7 +37,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"init", "create the hub's keys and database", cmdInit},
-		{"serve", "run the sync API", cmdServe},
+		{"serve", "run the sync API and the web pages", cmdServe},
 		{"device", "enrolment codes, devices, revocation: device code|list|revoke", cmdDevice},
 		{"import", "ingest a bundle file from a USB stick and write the return file", cmdImport},
 		{"records", "list records (by status, flag, kind, device)", cmdRecords},
@@ -54,30 +54,32 @@ func commands() []command {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "jemput-hub: the central Jemput server (sync API, review).\n\nUsage: jemput-hub COMMAND [flags]   (jemput-hub COMMAND --help for its flags)\n\nCommands:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
-	}
+	cli.PrintCommands(w, cliCommands(stdio{}))
 	fmt.Fprint(w, "\nEvery command takes --data DIR (or JEMPUT_HUB_DATA; default ./jemput-hub-data).\n")
 }
 
 // run executes one command: exit 0 success, 1 failure (one line on
 // stderr), 2 bad usage.
 func run(ctx context.Context, args []string, s stdio) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || cli.IsHelp(args[0]) {
 		usage(s.Out)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
+	return cli.Dispatch(ctx, "jemput-hub", args, cliCommands(s), s.Err)
+}
+
+// cliCommands binds the commands to the process's stdio.
+func cliCommands(s stdio) []cli.Command {
+	var out []cli.Command
 	for _, c := range commands() {
-		if c.name != args[0] {
-			continue
-		}
-		return cli.Exit(c.run(ctx, s, args[1:]), s.Err, "jemput-hub "+c.name)
+		run := c.run
+		out = append(out, cli.Command{Name: c.name, Summary: c.summary,
+			Run: func(ctx context.Context, args []string) error { return run(ctx, s, args) }})
 	}
-	fmt.Fprintf(s.Err, "jemput-hub: unknown command %q (run jemput-hub --help)\n", args[0])
-	return 2
+	return out
 }
 
 var (

@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -73,4 +74,53 @@ func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// IsHelp reports whether arg asks for help.
+func IsHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
+// Command is one subcommand of a program.
+type Command struct {
+	Name, Summary string
+	Run           func(ctx context.Context, args []string) error
+}
+
+// PrintCommands lists cmds, names aligned, for a program's usage.
+func PrintCommands(w io.Writer, cmds []Command) {
+	width := 0
+	for _, c := range cmds {
+		width = max(width, len(c.Name))
+	}
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.Name, c.Summary)
+	}
+}
+
+// Dispatch runs the command args[0] names and returns the exit code (see
+// Exit); an unknown name is a usage error. prog prefixes every message.
+func Dispatch(ctx context.Context, prog string, args []string, cmds []Command, stderr io.Writer) int {
+	for _, c := range cmds {
+		if c.Name == args[0] {
+			return Exit(c.Run(ctx, args[1:]), stderr, prog+" "+c.Name)
+		}
+	}
+	fmt.Fprintf(stderr, "%s: unknown command %q (run %s --help)\n", prog, args[0], prog)
+	return 2
+}
+
+// NewFlagSet returns a flag set that reports errors to its caller, not to
+// the terminal, and whose -h prints "Usage: PROG NAME [flags] ARGS", help
+// and the flags to out.
+func NewFlagSet(out io.Writer, prog, name, args, help string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: %s %s [flags] %s\n\n%s\n\nFlags:\n", prog, name, args, help)
+		fs.SetOutput(out)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
 }
