@@ -81,8 +81,10 @@ from this laptop before the hub's signed receipt covers it. Safe to run again an
 func cmdSync(ctx context.Context, s stdio, args []string) error {
 	var c common
 	var quiet bool
+	var retries int
 	fs := newFlags(s, "sync", "", syncHelp, &c, true)
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines")
+	fs.IntVar(&retries, "retries", 8, "how many times a failed request is tried again, waiting longer each time (up to a minute)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -104,6 +106,7 @@ func cmdSync(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	cl := hubclient.New(h.URL, sess.store.DeviceID(), id)
+	cl.Retries = max(retries, 0)
 	if v := s.Getenv("JEMPUT_SYNC_CHUNK"); v != "" {
 		fmt.Sscan(v, &cl.ChunkSize)
 	}
