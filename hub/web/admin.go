@@ -15,9 +15,7 @@ import (
 func (s *Server) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sessionOf(r).user.Can("admin") {
-			d := s.base(r, "403")
-			d.Error = pick(d.Lang, "Halaman ini khusus admin.", "This page is for admins.")
-			s.page(w, r, http.StatusForbidden, "layout-error", d)
+			s.refuse(w, r, http.StatusForbidden, "Halaman ini khusus admin.", "This page is for admins.")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -144,9 +142,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	// The log spans every region (and operators' reasons may name people):
 	// national admins only.
 	if sessionOf(r).user.Region != "" {
-		d := s.base(r, "403")
-		d.Error = pick(d.Lang, "Log audit hanya untuk admin nasional.", "The audit log is for national admins only.")
-		s.page(w, r, http.StatusForbidden, "layout-error", d)
+		s.refuse(w, r, http.StatusForbidden, "Log audit hanya untuk admin nasional.", "The audit log is for national admins only.")
 		return
 	}
 	n, _, verr := s.hub.VerifyAudit(r.Context())

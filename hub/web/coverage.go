@@ -43,7 +43,6 @@ type flowRow struct {
 // supervisor of 64.11 starts at 64.11 and never reaches 64.02.
 func (s *Server) coverageQuery(w http.ResponseWriter, r *http.Request) (hub.ReportQuery, bool) {
 	u := sessionOf(r).user
-	l := lang(r)
 	q := hub.ReportQuery{Region: r.URL.Query().Get("region")}
 	if q.Region == "" {
 		q.Region = u.Region
@@ -51,17 +50,13 @@ func (s *Server) coverageQuery(w http.ResponseWriter, r *http.Request) (hub.Repo
 	if q.Region != "" {
 		reg, ok := s.regions.Lookup(q.Region)
 		if !ok || reg.Level == wilayah.Village {
-			d := s.base(r, "400")
-			d.Error = pick(l, "Kode wilayah tidak dikenal atau tingkat desa.", "Unknown region code, or a village.")
-			s.page(w, r, http.StatusBadRequest, "layout-error", d)
+			s.refuse(w, r, http.StatusBadRequest, "Kode wilayah tidak dikenal atau tingkat desa.", "Unknown region code, or a village.")
 			return q, false
 		}
 		q.Region = reg.Code
 	}
 	if !u.Sees(q.Region) || (u.Region != "" && q.Region == "") {
-		d := s.base(r, "403")
-		d.Error = pick(l, "Wilayah itu di luar wilayah Anda.", "That region is outside yours.")
-		s.page(w, r, http.StatusForbidden, "layout-error", d)
+		s.refuse(w, r, http.StatusForbidden, "Wilayah itu di luar wilayah Anda.", "That region is outside yours.")
 		return q, false
 	}
 	for _, p := range []struct {
@@ -73,9 +68,7 @@ func (s *Server) coverageQuery(w http.ResponseWriter, r *http.Request) (hub.Repo
 		}
 		t, err := time.Parse(time.DateOnly, p.v)
 		if err != nil {
-			d := s.base(r, "400")
-			d.Error = pick(l, "Tanggal harus berbentuk YYYY-MM-DD.", "Dates are YYYY-MM-DD.")
-			s.page(w, r, http.StatusBadRequest, "layout-error", d)
+			s.refuse(w, r, http.StatusBadRequest, "Tanggal harus berbentuk YYYY-MM-DD.", "Dates are YYYY-MM-DD.")
 			return q, false
 		}
 		*p.t = t
@@ -89,9 +82,7 @@ func (s *Server) coverageQuery(w http.ResponseWriter, r *http.Request) (hub.Repo
 		q.From = time.Date(q.To.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	if q.To.Before(q.From) {
-		d := s.base(r, "400")
-		d.Error = pick(lang(r), "Tanggal akhir sebelum tanggal awal.", "The end date is before the start date.")
-		s.page(w, r, http.StatusBadRequest, "layout-error", d)
+		s.refuse(w, r, http.StatusBadRequest, "Tanggal akhir sebelum tanggal awal.", "The end date is before the start date.")
 		return q, false
 	}
 	return q, true

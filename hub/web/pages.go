@@ -103,9 +103,7 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) (hub.Record, boo
 		err = hub.ErrNotFound
 	}
 	if errors.Is(err, hub.ErrNotFound) {
-		d := s.base(r, "404")
-		d.Error = pick(d.Lang, "Catatan tidak ditemukan.", "Record not found.")
-		s.page(w, r, http.StatusNotFound, "layout-error", d)
+		s.refuse(w, r, http.StatusNotFound, "Catatan tidak ditemukan.", "Record not found.")
 		return rec, false
 	}
 	if err != nil {
@@ -191,9 +189,7 @@ func back(w http.ResponseWriter, r *http.Request, id, kind, msg string) {
 
 func (s *Server) mayDecide(w http.ResponseWriter, r *http.Request) (hub.Record, bool) {
 	if !sessionOf(r).user.Can("decide") {
-		d := s.base(r, "403")
-		d.Error = pick(d.Lang, "Peran Anda tidak boleh mengubah catatan.", "Your role may not change records.")
-		s.page(w, r, http.StatusForbidden, "layout-error", d)
+		s.refuse(w, r, http.StatusForbidden, "Peran Anda tidak boleh mengubah catatan.", "Your role may not change records.")
 		return hub.Record{}, false
 	}
 	return s.record(w, r)

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -184,9 +185,8 @@ func (s *Server) requireLogin(next http.Handler) http.Handler {
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.CSRF)) != 1 {
-				s.page(w, r, http.StatusForbidden, "layout-error", pageData{Title: "403",
-					Error: pick(lang(r), "Formulir kedaluwarsa atau tidak sah (token CSRF). Muat ulang halaman lalu coba lagi.",
-						"The form is stale or forged (CSRF token). Reload the page and try again.")})
+				s.refuse(w, r, http.StatusForbidden, "Formulir kedaluwarsa atau tidak sah (token CSRF). Muat ulang halaman lalu coba lagi.",
+					"The form is stale or forged (CSRF token). Reload the page and try again.")
 				return
 			}
 		}
@@ -210,20 +210,17 @@ func (s *Server) base(r *http.Request, title string) pageData {
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if name == "layout-error" {
-		w.WriteHeader(status)
-		pd := data.(pageData)
-		if pd.Lang == "" {
-			pd.Lang = lang(r)
-		}
-		s.tmpl.ExecuteTemplate(w, "top", pd)
-		s.tmpl.ExecuteTemplate(w, "bottom", pd)
-		return
-	}
 	w.WriteHeader(status)
 	if err := s.tmpl.ExecuteTemplate(w, name, data); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
 	}
+}
+
+// refuse answers with status and a message in the reader's language.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, id, en string) {
+	d := s.base(r, strconv.Itoa(status))
+	d.Error = pick(d.Lang, id, en)
+	s.page(w, r, status, "error.html", d)
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -246,8 +243,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	l := lang(r)
 	c, err := r.Cookie(loginCSRF)
 	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
-		s.page(w, r, http.StatusForbidden, "layout-error", pageData{Lang: l, Title: "403",
-			Error: pick(l, "Formulir masuk kedaluwarsa. Buka halaman masuk lagi.", "The login form is stale. Open the login page again.")})
+		s.refuse(w, r, http.StatusForbidden, "Formulir masuk kedaluwarsa. Buka halaman masuk lagi.", "The login form is stale. Open the login page again.")
 		return
 	}
 	name, addr := strings.TrimSpace(r.PostFormValue("name")), clientAddr(r)
@@ -291,9 +287,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) {
-	l := lang(r)
-	s.page(w, r, http.StatusTooManyRequests, "layout-error", pageData{Lang: l, Title: "429",
-		Error: pick(l, "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit.", "Too many failed logins. Wait 15 minutes.")})
+	s.refuse(w, r, http.StatusTooManyRequests, "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit.", "Too many failed logins. Wait 15 minutes.")
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -306,9 +300,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("web request failed", "path", r.URL.Path, "err", err)
-	d := s.base(r, "500")
-	d.Error = pick(d.Lang, "Terjadi kesalahan di hub; sudah dicatat.", "Something went wrong at the hub; it has been logged.")
-	s.page(w, r, http.StatusInternalServerError, "layout-error", d)
+	s.refuse(w, r, http.StatusInternalServerError, "Terjadi kesalahan di hub; sudah dicatat.", "Something went wrong at the hub; it has been logged.")
 }
 
 func randomHex() string {
