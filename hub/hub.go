@@ -88,9 +88,6 @@ func New(ctx context.Context, st Store, c Config) (*Hub, error) {
 // Public is the hub's public keys: what devices seal to and verify.
 func (h *Hub) Public() syncproto.PublicIdentity { return h.id.Public() }
 
-// Store is the underlying store, for reads.
-func (h *Hub) Store() Store { return h.store }
-
 // stamp takes a hub HLC after at least `after`, persisting it in tx.
 func (h *Hub) stamp(tx Tx, after hlc.Timestamp) (hlc.Timestamp, error) {
 	ts := h.clock.Observe(after)

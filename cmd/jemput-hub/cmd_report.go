@@ -201,18 +201,9 @@ func writeCoverageCSV(w io.Writer, rep *hub.CoverageReport) error {
 	return hub.WriteCoverageCSV(w, rep)
 }
 
-func num(p *float64, prec int) string { return hub.FormatPct(p, prec) }
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func captured(c hub.RegionCounts) int64 { return c.Captured() }
-
-func dateOf(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format(time.DateOnly)
-}
 
 func writeCoverageTable(w io.Writer, rep *hub.CoverageReport) error {
 	name := rep.Name

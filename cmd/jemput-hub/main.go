@@ -83,7 +83,6 @@ func cliCommands(s stdio) []cli.Command {
 }
 
 var (
-	errUsage    = cli.ErrUsage
 	errReported = cli.ErrReported
 	usageErr    = cli.UsageErr
 	errHelp     = flag.ErrHelp
