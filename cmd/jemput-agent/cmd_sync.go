@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/jemputbola/jemput/agent"
 	"github.com/jemputbola/jemput/agent/hubclient"
 	"github.com/jemputbola/jemput/agent/store"
+	"github.com/jemputbola/jemput/internal/atomicfile"
 	"github.com/jemputbola/jemput/syncproto"
 )
 
@@ -202,24 +204,15 @@ func cmdExport(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	defer sess.Close()
-	tmp := out + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	var buf bytes.Buffer
+	bundles, ops, err := sess.agent.Export(ctx, &buf)
 	if err != nil {
 		return err
 	}
-	bundles, ops, err := sess.agent.Export(ctx, f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && bundles > 0 {
-		err = os.Rename(tmp, out)
-	}
-	os.Remove(tmp)
-	if err != nil {
-		return err
+	if bundles > 0 {
+		if err := atomicfile.Write(out, buf.Bytes()); err != nil {
+			return err
+		}
 	}
 	lang := c.language()
 	if c.json {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/jemputbola/jemput/internal/atomicfile"
 	"github.com/jemputbola/jemput/syncproto"
 )
 
@@ -48,7 +49,7 @@ func cmdImport(ctx context.Context, s stdio, args []string) error {
 		if rerr := sess.hub.ReturnFile(ctx, &buf, device, results); rerr != nil {
 			return fmt.Errorf("bundles were imported, but the return file could not be written: %w", rerr)
 		}
-		if werr := writeFileAtomic(out, buf.Bytes()); werr != nil {
+		if werr := atomicfile.Write(out, buf.Bytes()); werr != nil {
 			return fmt.Errorf("bundles were imported, but the return file could not be written: %w", werr)
 		}
 	}
@@ -81,26 +82,4 @@ func cmdImport(ctx context.Context, s stdio, args []string) error {
 		return errReported
 	}
 	return nil
-}
-
-// writeFileAtomic writes via a temporary file, fsync and rename: a USB
-// stick pulled out mid-write leaves no half file under the final name.
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
