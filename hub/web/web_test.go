@@ -225,8 +225,8 @@ func TestOperatorReviewsInBrowserForms(t *testing.T) {
 	_, page := b.get("/records/" + id)
 	token := csrfOf(t, page)
 	// A form posted without the session's token changes nothing.
-	if code, _, _ := b.post("/records/"+id+"/decide", url.Values{"outcome": {"approved"}}); code != http.StatusForbidden {
-		t.Fatalf("decide without CSRF: %d", code)
+	if code, _, body := b.post("/records/"+id+"/decide", url.Values{"outcome": {"approved"}}); code != http.StatusForbidden || !strings.Contains(body, "CSRF") {
+		t.Fatalf("decide without CSRF: %d, the page does not say why", code)
 	}
 	if code, _, _ := b.post("/records/"+id+"/decide", url.Values{"outcome": {"approved"}, "csrf": {"00" + token[2:]}}); code != http.StatusForbidden {
 		t.Fatalf("decide with a wrong CSRF: %d", code)
