@@ -151,7 +151,7 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, f := range flow {
 		fr := flowRow{Officer: f.Device.Officer, Device: f.Device.ID, Skew: f.Device.Skew.String(), Captured: f.Captured,
-			Waiting: f.Flow["received"], Approved: f.Flow["approved"], Correction: f.Flow["needs_correction"], Rejected: f.Flow["rejected"],
+			Waiting: f.Flow[record.StatusReceived], Approved: f.Flow[record.StatusApproved], Correction: f.Flow[record.StatusNeedsCorrection], Rejected: f.Flow[record.StatusRejected],
 			LastSync: pick(d.Lang, "belum pernah", "never"), State: pick(d.Lang, "aktif", "active")}
 		if !f.Device.LastSync.IsZero() {
 			fr.LastSync = f.Device.LastSync.Local().Format("2006-01-02 15:04")
