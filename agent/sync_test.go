@@ -84,7 +84,7 @@ func enroll(t testing.TB, th *testHub, url string) (*Agent, *synth.Gen) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.store.Enroll(ctx, store.Hub{URL: url, Key: resp.Hub}, resp.Officer); err != nil {
+	if err := a.store.Enroll(ctx, store.Hub{URL: url, Key: resp.Hub, Villages: resp.Villages}, resp.Officer); err != nil {
 		t.Fatal(err)
 	}
 	return a, g

@@ -309,3 +309,33 @@ func TestDeviceKeys(t *testing.T) {
 		}
 	}
 }
+
+// The villages the hub assigns at enrolment are what the forms offer, so
+// they must survive a restart; enrolling again replaces them.
+func TestEnrolRemembersVillages(t *testing.T) {
+	ctx := context.Background()
+	db, st, _ := newStore(t, nil)
+	if _, err := st.Hub(ctx); !errors.Is(err, ErrNotEnrolled) {
+		t.Fatalf("before enrolment: %v", err)
+	}
+	id, _ := st.Identity(ctx)
+	h := Hub{URL: "http://127.0.0.1:1", Key: id.Public(), Villages: []string{"64.11.01.2001", "64.11.01.2002"}}
+	if err := st.Enroll(ctx, h, "Maria Hanyeq"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.Unlock(ctx, []byte(pass), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := again.Hub(ctx)
+	if err != nil || got.URL != h.URL || strings.Join(got.Villages, ",") != "64.11.01.2001,64.11.01.2002" || again.Officer() != "Maria Hanyeq" {
+		t.Fatalf("hub %+v officer %q, %v", got, again.Officer(), err)
+	}
+	h.Villages = nil
+	if err := st.Enroll(ctx, h, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Hub(ctx); len(got.Villages) != 0 {
+		t.Fatalf("villages after re-enrolment without any: %v", got.Villages)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jemputbola/jemput/internal/hlc"
@@ -19,6 +20,7 @@ const (
 	metaHubKey    = "hub_key"    // the hub's public keys, text form
 	metaHubCursor = "hub_cursor" // the last hub op seq applied
 	metaPrevSum   = "prev_sum"   // sum of the last bundle sealed: the next one's Prev
+	metaVillages  = "villages"   // village codes the hub assigned, space-separated
 )
 
 // ErrNotEnrolled: sync needs `jemput-agent enroll` first.
@@ -28,6 +30,9 @@ var ErrNotEnrolled = errors.New("this laptop is not enrolled at a hub yet: run `
 type Hub struct {
 	URL string
 	Key syncproto.PublicIdentity
+	// Villages the hub assigned this officer at enrolment; empty means any
+	// village in the region list.
+	Villages []string
 }
 
 // Enroll remembers the hub. Enrolling again (a new hub address) keeps the
@@ -39,6 +44,9 @@ func (s *Store) Enroll(ctx context.Context, h Hub, officer string) error {
 	}
 	return sqlitex.InTx(ctx, s.db.sql, func(tx *sql.Tx) error {
 		if err := setMeta(ctx, tx, metaHubURL, h.URL); err != nil {
+			return err
+		}
+		if err := setMeta(ctx, tx, metaVillages, strings.Join(h.Villages, " ")); err != nil {
 			return err
 		}
 		if officer != "" {
@@ -84,6 +92,11 @@ func (s *Store) Hub(ctx context.Context) (Hub, error) {
 	if _, err := getMeta(ctx, s.db.sql, metaHubURL, &h.URL); err != nil {
 		return h, err
 	}
+	var villages string
+	if _, err := getMeta(ctx, s.db.sql, metaVillages, &villages); err != nil {
+		return h, err
+	}
+	h.Villages = strings.Fields(villages)
 	if err := h.Key.UnmarshalText([]byte(key)); err != nil {
 		return h, fmt.Errorf("stored hub key: %w", err)
 	}

@@ -63,7 +63,7 @@ func cmdEnroll(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return fmt.Errorf("not enrolled: %w", err)
 	}
-	if err := sess.store.Enroll(ctx, store.Hub{URL: hubURL, Key: resp.Hub}, resp.Officer); err != nil {
+	if err := sess.store.Enroll(ctx, store.Hub{URL: hubURL, Key: resp.Hub, Villages: resp.Villages}, resp.Officer); err != nil {
 		return err
 	}
 	if c.json {
