@@ -41,6 +41,10 @@ type Field struct {
 	Personal bool
 	Choices  []Choice
 	Min, Max int // TypeInt: the range; text types: Max is the length limit
+	// Group names the person or part a field belongs to (the mother, a
+	// witness, the biometrics); forms draw one box per group. Zero for the
+	// record's own fields.
+	Group Text
 }
 
 // Spec is the definition of one kind of registration.
@@ -93,13 +97,14 @@ var (
 		{"belum_kawin", Text{"Belum kawin", "Not married"}}, {"kawin", Text{"Kawin", "Married"}},
 		{"cerai_hidup", Text{"Cerai hidup", "Divorced"}}, {"cerai_mati", Text{"Cerai mati", "Widowed"}},
 	}
-	citizenships   = []Choice{{"WNI", Text{"WNI", "Indonesian citizen"}}, {"WNA", Text{"WNA", "Foreign national"}}}
-	birthPlaces    = []Choice{{"faskes", Text{"Fasilitas kesehatan", "Health facility"}}, {"rumah", Text{"Rumah", "Home"}}, {"lainnya", Text{"Lainnya", "Other"}}}
-	birthTypes     = []Choice{{"tunggal", Text{"Tunggal", "Single"}}, {"kembar_2", Text{"Kembar 2", "Twins"}}, {"kembar_3", Text{"Kembar 3", "Triplets"}}, {"lainnya", Text{"Lainnya", "Other"}}}
-	attendants     = []Choice{{"dokter", Text{"Dokter", "Doctor"}}, {"bidan", Text{"Bidan", "Midwife"}}, {"perawat", Text{"Perawat", "Nurse"}}, {"dukun", Text{"Dukun bayi", "Traditional birth attendant"}}, {"lainnya", Text{"Lainnya", "Other"}}}
-	deathCauses    = []Choice{{"sakit", Text{"Sakit", "Illness"}}, {"kecelakaan", Text{"Kecelakaan", "Accident"}}, {"wabah", Text{"Wabah", "Outbreak"}}, {"lainnya", Text{"Lainnya", "Other"}}}
-	determinedBy   = []Choice{{"dokter", Text{"Dokter", "Doctor"}}, {"tenaga_kesehatan", Text{"Tenaga kesehatan", "Health worker"}}, {"polisi", Text{"Polisi", "Police"}}, {"kepala_desa", Text{"Kepala desa", "Village head"}}, {"lainnya", Text{"Lainnya", "Other"}}}
-	marriedChoices = map[string]bool{"kawin": true, "cerai_hidup": true, "cerai_mati": true}
+	citizenships    = []Choice{{"WNI", Text{"WNI", "Indonesian citizen"}}, {"WNA", Text{"WNA", "Foreign national"}}}
+	birthPlaces     = []Choice{{"faskes", Text{"Fasilitas kesehatan", "Health facility"}}, {"rumah", Text{"Rumah", "Home"}}, {"lainnya", Text{"Lainnya", "Other"}}}
+	birthTypes      = []Choice{{"tunggal", Text{"Tunggal", "Single"}}, {"kembar_2", Text{"Kembar 2", "Twins"}}, {"kembar_3", Text{"Kembar 3", "Triplets"}}, {"lainnya", Text{"Lainnya", "Other"}}}
+	attendants      = []Choice{{"dokter", Text{"Dokter", "Doctor"}}, {"bidan", Text{"Bidan", "Midwife"}}, {"perawat", Text{"Perawat", "Nurse"}}, {"dukun", Text{"Dukun bayi", "Traditional birth attendant"}}, {"lainnya", Text{"Lainnya", "Other"}}}
+	deathCauses     = []Choice{{"sakit", Text{"Sakit", "Illness"}}, {"kecelakaan", Text{"Kecelakaan", "Accident"}}, {"wabah", Text{"Wabah", "Outbreak"}}, {"lainnya", Text{"Lainnya", "Other"}}}
+	determinedBy    = []Choice{{"dokter", Text{"Dokter", "Doctor"}}, {"tenaga_kesehatan", Text{"Tenaga kesehatan", "Health worker"}}, {"polisi", Text{"Polisi", "Police"}}, {"kepala_desa", Text{"Kepala desa", "Village head"}}, {"lainnya", Text{"Lainnya", "Other"}}}
+	biometricsGroup = Text{"Biometrik", "Biometrics"}
+	marriedChoices  = map[string]bool{"kawin": true, "cerai_hidup": true, "cerai_mati": true}
 )
 
 // person returns the fields of a person referred to on a record (mother,
@@ -112,6 +117,10 @@ func person(prefix string, label Text, required bool, extra ...Field) []Field {
 	for _, f := range extra {
 		f.Path = prefix + "." + f.Path
 		fs = append(fs, f)
+	}
+	group := Text{strings.ToUpper(label.ID[:1]) + label.ID[1:], label.EN}
+	for i := range fs {
+		fs[i].Group = group
 	}
 	return fs
 }
@@ -153,10 +162,10 @@ var ektpSpec = newSpec(Kind(KindEKTP), Text{"Perekaman KTP-el", "KTP-el enrolmen
 	{Path: "marital_status", Type: TypeEnum, Label: Text{"Status perkawinan", "Marital status"}, Required: true, Choices: maritalStatuses},
 	{Path: "occupation", Type: TypeText, Label: Text{"Pekerjaan", "Occupation"}, Required: true, Max: maxPlace},
 	{Path: "citizenship", Type: TypeEnum, Label: Text{"Kewarganegaraan", "Citizenship"}, Required: true, Choices: citizenships},
-	{Path: "biometrics.photo", Type: TypeBool, Label: Text{"Foto diambil", "Photo taken"}},
-	{Path: "biometrics.fingerprints", Type: TypeBool, Label: Text{"Sidik jari diambil", "Fingerprints taken"}},
-	{Path: "biometrics.iris", Type: TypeBool, Label: Text{"Iris diambil", "Iris scanned"}},
-	{Path: "biometrics.signature", Type: TypeBool, Label: Text{"Tanda tangan diambil", "Signature taken"}},
+	{Path: "biometrics.photo", Type: TypeBool, Label: Text{"Foto diambil", "Photo taken"}, Group: biometricsGroup},
+	{Path: "biometrics.fingerprints", Type: TypeBool, Label: Text{"Sidik jari diambil", "Fingerprints taken"}, Group: biometricsGroup},
+	{Path: "biometrics.iris", Type: TypeBool, Label: Text{"Iris diambil", "Iris scanned"}, Group: biometricsGroup},
+	{Path: "biometrics.signature", Type: TypeBool, Label: Text{"Tanda tangan diambil", "Signature taken"}, Group: biometricsGroup},
 })
 
 var birthSpec = newSpec(Kind(KindBirth), Text{"Pencatatan kelahiran", "Birth registration"}, "child_name", concat([]Field{
