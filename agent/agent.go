@@ -66,14 +66,35 @@ func (a *Agent) Regions() record.Regions { return a.regions }
 // Capture saves fields as a new draft, whatever their problems: nothing the
 // officer typed is lost. It gives the record its id and tracking code.
 func (a *Agent) Capture(ctx context.Context, kind record.Kind, fields record.Fields) (*record.Record, error) {
-	if _, err := record.SpecFor(kind); err != nil {
-		return nil, err
-	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return nil, fmt.Errorf("new record id: %w", err)
 	}
-	r := &record.Record{ID: id.String(), Kind: kind, Status: record.StatusDraft, Fields: fields.Clone()}
+	return a.CaptureAs(ctx, id.String(), kind, fields)
+}
+
+// NewID returns an id for a record about to be captured. A form gets its
+// id before the first save, so saving it again (a reload, an autosave
+// racing the save button) updates one draft instead of making two.
+func NewID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", fmt.Errorf("new record id: %w", err)
+	}
+	return id.String(), nil
+}
+
+// CaptureAs is Capture with the id given (see NewID). An id that is not a
+// UUID is refused; one already in use is store.ErrExists.
+func (a *Agent) CaptureAs(ctx context.Context, id string, kind record.Kind, fields record.Fields) (*record.Record, error) {
+	if _, err := record.SpecFor(kind); err != nil {
+		return nil, err
+	}
+	u, err := uuid.Parse(id)
+	if err != nil || u.String() != id {
+		return nil, fmt.Errorf("record id %q: not a UUID", id)
+	}
+	r := &record.Record{ID: id, Kind: kind, Status: record.StatusDraft, Fields: fields.Clone()}
 	// 55 random bits make a clash on one laptop all but impossible, but a
 	// clash must cost a retry, never the officer's record.
 	for attempt := 0; ; attempt++ {

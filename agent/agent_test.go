@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,31 @@ func TestSubmitAndEditRules(t *testing.T) {
 	}
 	if after, _ := a.Store().Info(ctx); after.Seq != before.Seq {
 		t.Fatalf("no-op edit appended an op: %d -> %d", before.Seq, after.Seq)
+	}
+}
+
+// A form saves under the id it was given, so a second save (a reload, an
+// autosave racing the button) is refused as ErrExists, not a second draft.
+func TestCaptureAs(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newAgent(t)
+	id, err := NewID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CaptureAs(ctx, id, record.KindEKTP, record.Fields{"full_name": "Ma'ruf"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CaptureAs(ctx, id, record.KindEKTP, record.Fields{"full_name": "Lain"}); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("second capture with the same id: %v", err)
+	}
+	for _, bad := range []string{"", "../etc", "123", strings.ToUpper(id)} {
+		if _, err := a.CaptureAs(ctx, bad, record.KindEKTP, nil); err == nil {
+			t.Errorf("id %q accepted", bad)
+		}
+	}
+	list, err := a.Store().List(ctx, store.Filter{})
+	if err != nil || len(list) != 1 || list[0].Name != "Ma'ruf" {
+		t.Fatalf("records: %+v, %v", list, err)
 	}
 }

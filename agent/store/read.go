@@ -151,9 +151,11 @@ type Summary struct {
 
 // Filter narrows a list. Zero values mean "any"; Limit 0 means no limit.
 type Filter struct {
-	Status record.Status
-	Kind   record.Kind
-	Limit  int
+	Status  record.Status
+	Kind    record.Kind
+	Village string
+	Limit   int
+	Offset  int
 }
 
 // List returns record summaries, most recently changed first. Only the
@@ -170,10 +172,14 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Summary, error) {
 		q += " AND kind = ?"
 		args = append(args, f.Kind)
 	}
+	if f.Village != "" {
+		q += " AND village_code = ?"
+		args = append(args, f.Village)
+	}
 	q += " ORDER BY updated_at DESC, id DESC"
 	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
+		q += " LIMIT ? OFFSET ?"
+		args = append(args, f.Limit, max(f.Offset, 0))
 	}
 	return s.summaries(ctx, q, args...)
 }

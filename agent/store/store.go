@@ -41,6 +41,8 @@ var (
 	// ErrTrackingCodeTaken: the random tracking code is already on another
 	// record of this laptop; the caller draws a new one.
 	ErrTrackingCodeTaken = errors.New("tracking code already in use")
+	// ErrExists: a record with this id is already saved.
+	ErrExists = errors.New("a record with this id already exists")
 )
 
 // DB is the opened, still locked database file.

@@ -97,6 +97,9 @@ func (s *Store) create(ctx context.Context, tx *sql.Tx, r *record.Record, meta m
 		if strings.Contains(err.Error(), "records.tracking_code") {
 			return syncproto.Op{}, fmt.Errorf("save record %s: %w", r.ID, ErrTrackingCodeTaken)
 		}
+		if strings.Contains(err.Error(), "records.id") {
+			return syncproto.Op{}, fmt.Errorf("save record %s: %w", r.ID, ErrExists)
+		}
 		return syncproto.Op{}, fmt.Errorf("save record %s: %w", r.ID, err)
 	}
 	if err := s.index(ctx, tx, spec, r.ID, r.Fields); err != nil {
