@@ -160,6 +160,15 @@ type EnrollResponse struct {
 	HubName  string         `json:"hub_name"` // for the officer: which office this laptop reports to
 }
 
+// HelloResponse answers a device's signed connection check: the hub is
+// reachable, knows this laptop and still trusts it, and its clock (for
+// the officer to compare with the laptop's).
+type HelloResponse struct {
+	Time     time.Time `json:"time"`
+	Officer  string    `json:"officer"`
+	Villages []string  `json:"villages"`
+}
+
 // UploadRequest creates an upload: the device declares the bundle it is
 // about to send, so that the hub can refuse it before any byte (too large,
 // already received) and check the whole at the end.

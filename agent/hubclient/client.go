@@ -289,3 +289,21 @@ func (c *Client) Changes(ctx context.Context, after uint64) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// Hello checks the connection once, without retries: the hub answers only
+// if it is reachable and accepts this laptop's signed request.
+func (c *Client) Hello(ctx context.Context) (syncproto.HelloResponse, error) {
+	var out syncproto.HelloResponse
+	res, err := c.do(ctx, http.MethodGet, syncproto.APIPrefix+"/hello", nil, nil)
+	if err := classify(res, err); err != nil {
+		if res != nil {
+			res.Body.Close()
+		}
+		return out, err
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&out); err != nil {
+		return out, fmt.Errorf("the hub's answer is not understood: %w", err)
+	}
+	return out, nil
+}

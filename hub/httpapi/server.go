@@ -67,6 +67,7 @@ func (s *Server) Routes(r chi.Router) {
 			r.Patch("/uploads/{id}", s.appendUpload)
 			r.Post("/uploads/{id}/complete", s.completeUpload)
 			r.Get("/changes", s.changes)
+			r.Get("/hello", s.hello)
 		})
 	})
 }
@@ -372,6 +373,13 @@ func (s *Server) writeReceipt(w http.ResponseWriter, signed []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	w.Write(signed)
+}
+
+// hello answers a connection check: reaching it at all means the
+// request's signature, clock and device were accepted.
+func (s *Server) hello(w http.ResponseWriter, r *http.Request) {
+	d := deviceOf(r)
+	writeJSON(w, http.StatusOK, syncproto.HelloResponse{Time: s.now().UTC(), Officer: d.Officer, Villages: d.Villages})
 }
 
 // changes sends the hub ops for the device after ?after=N as one bundle
