@@ -55,6 +55,7 @@ func commands() []command {
 		{"sync", "send changes to the hub and fetch its decisions (resumable)", cmdSync},
 		{"export", "write pending changes to a file for a USB stick", cmdExport},
 		{"import", "read the hub's return file (receipts and decisions)", cmdImport},
+		{"serve", "the officer's pages in this laptop's browser (127.0.0.1 only)", cmdServe},
 	}
 }
 

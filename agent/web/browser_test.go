@@ -1,0 +1,230 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/jemputbola/jemput/internal/record"
+	"github.com/jemputbola/jemput/internal/synth"
+)
+
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("JEMPUT_REQUIRE_BROWSER") != "" {
+		t.Fatal("no chromium on PATH (apt install chromium)")
+	}
+	t.Skip("no chromium on PATH; apt install chromium to run the browser tests")
+	return ""
+}
+
+// TestOfficerInChromium drives a real headless Chromium through an
+// officer's day: unlock, fill each kind with a mistake and see it beside
+// the field with everything kept, submit, print a receipt, sync to a real
+// hub, see an approval and a correction request, correct and resubmit.
+func TestOfficerInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	exe := chromium(t)
+	th := newTestHub(t)
+	s := newSite(t, Config{})
+	villages := synth.Villages(regions(t), "64.11")[:2]
+	s.enroll(t, th, villages)
+	g := synth.New(11, time.Now(), villages)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless,
+		chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1366, 768))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	var dialogs atomic.Int32
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			dialogs.Add(1)
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("browser, %s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("browser, text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+	value := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("browser, value of %s: %v", sel, err)
+		}
+		return v
+	}
+	// fill sets each field of a form as the officer would leave it.
+	fill := func(kind record.Kind, f record.Fields) {
+		t.Helper()
+		spec, _ := record.SpecFor(kind)
+		for _, fd := range spec.Fields {
+			v, ok := f[fd.Path]
+			sel := chromedp.CSS("#" + inputID(fd.Path))
+			switch {
+			case !ok:
+			case fd.Type == record.TypeBool:
+				if v == "true" {
+					step("tick "+fd.Path, chromedp.Click(sel))
+				}
+			default:
+				step("fill "+fd.Path, chromedp.SetValue(sel, v))
+			}
+		}
+	}
+	currentID := func() string {
+		v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#record-form`), "data-id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Value
+	}
+
+	// syncNow presses the sync button and waits for that sync (not the
+	// last one, still shown) to finish, then for its result on the page.
+	syncNow := func(what string) {
+		t.Helper()
+		before := s.web.sync.snapshot().Started
+		step(what, chromedp.Navigate(s.srv.URL+"/sync"), chromedp.Click(chromedp.CSS(`#sync`)))
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			st := s.web.sync.snapshot()
+			if st.Started.After(before) && !st.Running {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no sync finished", what)
+			}
+		}
+		step(what+": result", chromedp.Navigate(s.srv.URL+"/sync"), chromedp.WaitVisible(chromedp.CSS(`#sync-done`)))
+	}
+	step("unlock",
+		chromedp.Navigate(s.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#passphrase`)),
+		chromedp.SendKeys(chromedp.CSS(`#passphrase`), testPass+"\n"),
+		chromedp.WaitVisible(chromedp.CSS(`#new-ektp`)))
+
+	// Each kind: a mistake, the message beside the field, values kept.
+	ids := map[record.Kind]string{}
+	for _, kind := range []record.Kind{record.KindEKTP, record.KindBirth, record.KindDeath} {
+		f := g.Record(kind)
+		good := f.Clone()
+		bad, badField := f.Clone(), map[record.Kind]string{record.KindEKTP: "nik", record.KindBirth: "mother.nik", record.KindDeath: "deceased_nik"}[kind]
+		bad[badField] = "6411019913850005" // day 99: no such date
+		step("open the "+string(kind)+" form", chromedp.Navigate(s.srv.URL+"/new/"+string(kind)), chromedp.WaitVisible(chromedp.CSS(`#submit`)))
+		fill(kind, bad)
+		step("send with a mistake", chromedp.Click(chromedp.CSS(`#submit`)), chromedp.WaitVisible(chromedp.CSS(`#problems`)))
+		msg := text("#" + inputID(badField) + "-msg")
+		if msg == "" {
+			t.Fatalf("%s: no message beside %s", kind, badField)
+		}
+		nameField := map[record.Kind]string{record.KindEKTP: "full_name", record.KindBirth: "child_name", record.KindDeath: "deceased_name"}[kind]
+		if got := value("#" + inputID(nameField)); got != f[nameField] {
+			t.Fatalf("%s: name field kept %q, typed %q", kind, got, f[nameField])
+		}
+		if got := value("#" + inputID(badField)); got != "6411019913850005" {
+			t.Fatalf("%s: the wrong NIK was not kept for fixing: %q", kind, got)
+		}
+		ids[kind] = currentID()
+		step("fix it and send",
+			chromedp.SetValue(chromedp.CSS("#"+inputID(badField)), good[badField]),
+			chromedp.Click(chromedp.CSS(`#submit`)),
+			chromedp.WaitVisible(chromedp.CSS(`#status[data-status="submitted"]`)))
+	}
+
+	step("print the receipt", chromedp.Click(chromedp.CSS(`#receipt`)), chromedp.WaitVisible(chromedp.CSS(`#code`)))
+	death := s.record(t, ids[record.KindDeath])
+	if code := text(`#code`); strings.ReplaceAll(code, "-", "") != strings.ReplaceAll(death.TrackingCode, "-", "") {
+		t.Fatalf("receipt code %q, record %q", code, death.TrackingCode)
+	}
+	if body := text(`#receipt`); strings.Contains(body, death.Fields["deceased_nik"]) {
+		t.Fatal("the receipt shows the NIK in full")
+	}
+
+	// The NIK is read back in words as it is typed, and a half-filled form
+	// is saved on its own: a reload finds it.
+	step("type a NIK",
+		chromedp.Navigate(s.srv.URL+"/new/ektp"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-nik`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-nik`), "6411015203850005"),
+		chromedp.SendKeys(chromedp.CSS(`#f-full_name`), "Setengah Isi"),
+		chromedp.Poll[chromedp.Void](`document.getElementById('f-nik-readback').textContent.includes('Maret 1985')`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('autosave').textContent !== ''`))
+	if rb := text(`#f-nik-readback`); !strings.Contains(rb, "perempuan") {
+		t.Fatalf("NIK read back as %q", rb)
+	}
+	half := currentID()
+	step("reload the half-filled form", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#f-full_name`)))
+	if v := value(`#f-full_name`); v != "Setengah Isi" {
+		t.Fatalf("after a reload the half-filled form has %q", v)
+	}
+	if r := s.record(t, half); r.Status != record.StatusDraft || r.Fields["nik"] != "6411015203850005" {
+		t.Fatalf("draft %s %v", r.Status, r.Fields)
+	}
+
+	syncNow("sync")
+	hctx := context.Background()
+	if _, err := th.hub.Decide(hctx, ids[record.KindEKTP], record.StatusApproved, "", nil, "operator"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := th.hub.Decide(hctx, ids[record.KindBirth], record.StatusNeedsCorrection, "Nama ayah tidak terbaca", []string{"father.name"}, "operator"); err != nil {
+		t.Fatal(err)
+	}
+	syncNow("sync again")
+	if done := text(`#sync-done`); !strings.Contains(done, "2 keputusan") {
+		t.Fatalf("sync result: %q", done)
+	}
+	step("see the approval", chromedp.Navigate(s.srv.URL+"/records/"+ids[record.KindEKTP]), chromedp.WaitVisible(chromedp.CSS(`#registration-number`)))
+	if n := text(`#registration-number`); !strings.Contains(n, "-KTP-") {
+		t.Fatalf("registration number %q", n)
+	}
+	step("see the correction request", chromedp.Navigate(s.srv.URL+"/records/"+ids[record.KindBirth]), chromedp.WaitVisible(chromedp.CSS(`#reason`)))
+	if reason := text(`#reason`); reason != "Nama ayah tidak terbaca" {
+		t.Fatalf("reason %q", reason)
+	}
+	step("correct and resubmit",
+		chromedp.Click(chromedp.CSS(`#edit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#correction`)),
+		chromedp.SetValue(chromedp.CSS(`#f-father-name`), "Paulus Ding"),
+		chromedp.Click(chromedp.CSS(`#submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-status="submitted"]`)))
+	syncNow("sync the correction")
+	hr, err := th.hub.Find(hctx, ids[record.KindBirth])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hr.State.Status != record.StatusReceived || hr.State.Values()["father.name"] != "Paulus Ding" {
+		t.Fatalf("hub after the correction: %s father %q", hr.State.Status, hr.State.Values()["father.name"])
+	}
+	if dialogs.Load() != 0 {
+		t.Fatalf("%d script dialogs", dialogs.Load())
+	}
+}
