@@ -17,7 +17,9 @@ type worklistEntry struct {
 	Fields  record.Fields
 }
 
-func wlList(ctx context.Context, st *store.Store, village string) ([]worklistEntry, error) { return nil, nil }
+func wlList(ctx context.Context, st *store.Store, village string) ([]worklistEntry, error) {
+	return nil, nil
+}
 func wlEntry(ctx context.Context, st *store.Store, id string) (worklistEntry, error) {
 	return worklistEntry{}, store.ErrNotFound
 }
