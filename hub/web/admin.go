@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/jemputbola/jemput/hub"
+	"github.com/jemputbola/jemput/internal/webkit"
 )
 
 // requireAdmin lets only admins through.
@@ -45,7 +46,7 @@ func (s *Server) renderDevices(w http.ResponseWriter, r *http.Request, ds []hub.
 		pageData
 		Devices []hub.Device
 		NewCode string
-	}{s.base(r, pick(lang(r), "Perangkat", "Devices")), mine, newCode}
+	}{s.base(r, webkit.Pick(webkit.Lang(r), "Perangkat", "Devices")), mine, newCode}
 	s.page(w, r, http.StatusOK, "devices.html", d)
 }
 
@@ -58,13 +59,13 @@ func (s *Server) makeCode(w http.ResponseWriter, r *http.Request) {
 	}
 	u := sessionOf(r).user
 	if u.Region != "" && (len(villages) == 0 || !slices.ContainsFunc(villages, u.Sees)) {
-		flash(w, "err", pick(lang(r), "Sebutkan desa di wilayah Anda.", "Name villages in your region."))
+		webkit.Flash(w, "err", webkit.Pick(webkit.Lang(r), "Sebutkan desa di wilayah Anda.", "Name villages in your region."))
 		http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
 		return
 	}
 	code, _, err := s.hub.NewEnrolCode(r.Context(), r.PostFormValue("officer"), villages)
 	if err != nil {
-		flash(w, "err", err.Error())
+		webkit.Flash(w, "err", err.Error())
 		http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
 		return
 	}
@@ -81,13 +82,13 @@ func (s *Server) makeCode(w http.ResponseWriter, r *http.Request) {
 func (s *Server) revokeDevice(w http.ResponseWriter, r *http.Request) {
 	u := sessionOf(r).user
 	if dev, err := s.hub.Device(r.Context(), chi.URLParam(r, "id")); err == nil && u.Region != "" && !slices.ContainsFunc(dev.Villages, u.Sees) {
-		flash(w, "err", pick(lang(r), "Perangkat tidak ditemukan.", "No such device."))
+		webkit.Flash(w, "err", webkit.Pick(webkit.Lang(r), "Perangkat tidak ditemukan.", "No such device."))
 		http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
 		return
 	}
 	d, err := s.hub.Revoke(r.Context(), chi.URLParam(r, "id"))
 	if errors.Is(err, hub.ErrNotFound) {
-		flash(w, "err", pick(lang(r), "Perangkat tidak ditemukan.", "No such device."))
+		webkit.Flash(w, "err", webkit.Pick(webkit.Lang(r), "Perangkat tidak ditemukan.", "No such device."))
 		http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
 		return
 	}
@@ -95,7 +96,7 @@ func (s *Server) revokeDevice(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	flash(w, "ok", pick(lang(r), "Dicabut: ", "Revoked: ")+d.Officer)
+	webkit.Flash(w, "ok", webkit.Pick(webkit.Lang(r), "Dicabut: ", "Revoked: ")+d.Officer)
 	http.Redirect(w, r, "/admin/devices", http.StatusSeeOther)
 }
 
@@ -115,7 +116,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 	d := struct {
 		pageData
 		Users []hub.User
-	}{s.base(r, pick(lang(r), "Pengguna", "Users")), mine}
+	}{s.base(r, webkit.Pick(webkit.Lang(r), "Pengguna", "Users")), mine}
 	s.page(w, r, http.StatusOK, "users.html", d)
 }
 
@@ -124,17 +125,17 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
 	region := strings.TrimSpace(r.PostFormValue("region"))
 	// A regional admin makes accounts inside their region only.
 	if me.Region != "" && (region == "" || !me.Sees(region)) {
-		flash(w, "err", pick(lang(r), "Wilayah pengguna baru harus di dalam wilayah Anda.", "The new user's region must be inside yours."))
+		webkit.Flash(w, "err", webkit.Pick(webkit.Lang(r), "Wilayah pengguna baru harus di dalam wilayah Anda.", "The new user's region must be inside yours."))
 		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 		return
 	}
 	u, err := s.hub.AddUser(r.Context(), r.PostFormValue("name"), r.PostFormValue("role"), region, r.PostFormValue("password"))
 	if err != nil {
-		flash(w, "err", err.Error())
+		webkit.Flash(w, "err", err.Error())
 		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 		return
 	}
-	flash(w, "ok", pick(lang(r), "Ditambahkan: ", "Added: ")+u.Name)
+	webkit.Flash(w, "ok", webkit.Pick(webkit.Lang(r), "Ditambahkan: ", "Added: ")+u.Name)
 	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 }
 
@@ -163,7 +164,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		Entries []hub.AuditEntry
 		Checked int
 		Broken  string
-	}{pageData: s.base(r, pick(lang(r), "Log audit", "Audit log")), Entries: entries, Checked: n}
+	}{pageData: s.base(r, webkit.Pick(webkit.Lang(r), "Log audit", "Audit log")), Entries: entries, Checked: n}
 	if verr != nil {
 		d.Broken = verr.Error()
 	}

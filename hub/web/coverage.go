@@ -10,6 +10,7 @@ import (
 
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/internal/record"
+	"github.com/jemputbola/jemput/internal/webkit"
 	"github.com/jemputbola/jemput/internal/wilayah"
 )
 
@@ -140,7 +141,7 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d.Charts = append(d.Charts, chartView{Title: pick(d.Lang, "Catatan per bulan", "Records per month"), SVG: monthChart(months, d.Lang)})
+	d.Charts = append(d.Charts, chartView{Title: webkit.Pick(d.Lang, "Catatan per bulan", "Records per month"), SVG: monthChart(months, d.Lang)})
 	for _, cs := range chartsFor(d.Lang) {
 		d.Charts = append(d.Charts, chartView{Title: cs.title, SVG: barChart(rep.Rows, cs)})
 	}
@@ -152,12 +153,12 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 	for _, f := range flow {
 		fr := flowRow{Officer: f.Device.Officer, Device: f.Device.ID, Skew: f.Device.Skew.String(), Captured: f.Captured,
 			Waiting: f.Flow[record.StatusReceived], Approved: f.Flow[record.StatusApproved], Correction: f.Flow[record.StatusNeedsCorrection], Rejected: f.Flow[record.StatusRejected],
-			LastSync: pick(d.Lang, "belum pernah", "never"), State: pick(d.Lang, "aktif", "active")}
+			LastSync: webkit.Pick(d.Lang, "belum pernah", "never"), State: webkit.Pick(d.Lang, "aktif", "active")}
 		if !f.Device.LastSync.IsZero() {
 			fr.LastSync = f.Device.LastSync.Local().Format("2006-01-02 15:04")
 		}
 		if f.Device.Revoked() {
-			fr.State = pick(d.Lang, "dicabut", "revoked")
+			fr.State = webkit.Pick(d.Lang, "dicabut", "revoked")
 		} else if f.Device.Problem != "" {
 			fr.State = f.Device.Problem
 		}
@@ -201,11 +202,11 @@ type chartSeries struct {
 
 func chartsFor(lang string) []chartSeries {
 	return []chartSeries{
-		{"chart", pick(lang, "Cakupan KTP-el (disetujui / wajib KTP)", "KTP-el coverage (approved / due)"), pick(lang, "%d disetujui", "%d approved"),
+		{"chart", webkit.Pick(lang, "Cakupan KTP-el (disetujui / wajib KTP)", "KTP-el coverage (approved / due)"), webkit.Pick(lang, "%d disetujui", "%d approved"),
 			func(r hub.CoverageRow) (*float64, int64) { return r.KTPCoverage, r.Counts.KTP.Approved }},
-		{"chart-births", pick(lang, "Kelahiran tercatat tepat waktu / perkiraan", "Births registered on time / expected"), pick(lang, "%d tepat waktu", "%d on time"),
+		{"chart-births", webkit.Pick(lang, "Kelahiran tercatat tepat waktu / perkiraan", "Births registered on time / expected"), webkit.Pick(lang, "%d tepat waktu", "%d on time"),
 			func(r hub.CoverageRow) (*float64, int64) { return r.BirthsOnTime, r.Counts.Births.OnTime }},
-		{"chart-deaths", pick(lang, "Kematian tercatat tepat waktu / perkiraan", "Deaths registered on time / expected"), pick(lang, "%d tepat waktu", "%d on time"),
+		{"chart-deaths", webkit.Pick(lang, "Kematian tercatat tepat waktu / perkiraan", "Deaths registered on time / expected"), webkit.Pick(lang, "%d tepat waktu", "%d on time"),
 			func(r hub.CoverageRow) (*float64, int64) { return r.DeathsOnTime, r.Counts.Deaths.OnTime }},
 	}
 }
@@ -258,7 +259,7 @@ func monthChart(months []hub.MonthCounts, lang string) template.HTML {
 	width := left + len(months)*(colW+gap) + 10
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%%" viewBox="0 0 %d %d" id="chart-months"><title>%s</title>`,
-		max(width, 360), top+plotH+base+20, template.HTMLEscapeString(pick(lang, "Catatan per bulan", "Records per month")))
+		max(width, 360), top+plotH+base+20, template.HTMLEscapeString(webkit.Pick(lang, "Catatan per bulan", "Records per month")))
 	fmt.Fprintf(&b, `<text x="0" y="%d" font-size="12">%d</text>`, top+10, most)
 	for i, m := range months {
 		x := left + i*(colW+gap)

@@ -13,6 +13,7 @@ import (
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/internal/merge"
 	"github.com/jemputbola/jemput/internal/record"
+	"github.com/jemputbola/jemput/internal/webkit"
 	"github.com/jemputbola/jemput/syncproto"
 )
 
@@ -33,14 +34,14 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ff := filterForm{Status: q.Get("status"), Kind: q.Get("kind"), Flag: q.Get("flag"), Region: strings.TrimSpace(q.Get("region"))}
 	f := hub.Filter{Status: record.Status(ff.Status), Kind: record.Kind(ff.Kind), Flag: ff.Flag, Limit: pageSize + 1}
-	d := queueData{pageData: s.base(r, pick(lang(r), "Antrean tinjauan", "Review queue")), Filter: ff,
+	d := queueData{pageData: s.base(r, webkit.Pick(webkit.Lang(r), "Antrean tinjauan", "Review queue")), Filter: ff,
 		Statuses: record.Statuses, Kinds: []record.Kind{record.KindEKTP, record.KindBirth, record.KindDeath},
 		Flags: []string{hub.FlagConflict, hub.FlagDuplicate, hub.FlagRefused}}
 	// The user's region bounds every query; a narrower one may be asked.
 	f.Region = u.Region
 	if ff.Region != "" {
 		if !u.Sees(ff.Region) {
-			d.Error = pick(d.Lang, "Wilayah itu di luar wilayah Anda.", "That region is outside yours.")
+			d.Error = webkit.Pick(d.Lang, "Wilayah itu di luar wilayah Anda.", "That region is outside yours.")
 			s.page(w, r, http.StatusForbidden, "queue.html", d)
 			return
 		}
@@ -136,9 +137,9 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	who := func(dev string) string {
 		switch dev {
 		case st.DeviceID:
-			return st.Officer + pick(d.Lang, " (laptop)", " (laptop)")
+			return st.Officer + webkit.Pick(d.Lang, " (laptop)", " (laptop)")
 		case syncproto.HubSender:
-			return pick(d.Lang, "operator hub", "hub operator")
+			return webkit.Pick(d.Lang, "operator hub", "hub operator")
 		}
 		return dev
 	}
@@ -183,7 +184,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 
 // back redirects to the record page with a message ("ok" or "err").
 func back(w http.ResponseWriter, r *http.Request, id, kind, msg string) {
-	flash(w, kind, msg)
+	webkit.Flash(w, kind, msg)
 	http.Redirect(w, r, "/records/"+url.PathEscape(id), http.StatusSeeOther)
 }
 
@@ -200,7 +201,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	l := lang(r)
+	l := webkit.Lang(r)
 	outcome := record.Status(r.PostFormValue("outcome"))
 	var fields []string
 	for _, f := range strings.Split(r.PostFormValue("fields"), ",") {
@@ -212,13 +213,13 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	got, err := s.hub.Decide(r.Context(), rec.State.ID, outcome, r.PostFormValue("reason"), fields, u.Name)
 	switch {
 	case errors.Is(err, hub.ErrReasonRequired):
-		back(w, r, rec.State.ID, "err", pick(l, "Tuliskan alasannya: petugas perlu tahu apa yang harus dilakukan.", "Give a reason: the officer needs to know what to do."))
+		back(w, r, rec.State.ID, "err", webkit.Pick(l, "Tuliskan alasannya: petugas perlu tahu apa yang harus dilakukan.", "Give a reason: the officer needs to know what to do."))
 	case errors.Is(err, hub.ErrNotDecidable), errors.Is(err, record.ErrInput):
 		back(w, r, rec.State.ID, "err", err.Error())
 	case err != nil:
 		s.fail(w, r, err)
 	default:
-		msg := fmt.Sprintf("%s: %s", pick(l, "Keputusan disimpan", "Decision saved"), got.State.Status)
+		msg := fmt.Sprintf("%s: %s", webkit.Pick(l, "Keputusan disimpan", "Decision saved"), got.State.Status)
 		if n := got.State.Decision.RegistrationNumber; n != "" {
 			msg += ", " + n
 		}
@@ -240,7 +241,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		ok = ok || c.Value == value
 	}
 	if !ok {
-		back(w, r, rec.State.ID, "err", pick(lang(r), "Bukan salah satu nilai yang berkonflik.", "Not one of the conflicting values."))
+		back(w, r, rec.State.ID, "err", webkit.Pick(webkit.Lang(r), "Bukan salah satu nilai yang berkonflik.", "Not one of the conflicting values."))
 		return
 	}
 	_, err := s.hub.Edit(r.Context(), rec.State.ID, record.Fields{field: value}, sessionOf(r).user.Name)
@@ -250,7 +251,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.fail(w, r, err)
 	default:
-		back(w, r, rec.State.ID, "ok", pick(lang(r), "Konflik diselesaikan: ", "Conflict resolved: ")+field)
+		back(w, r, rec.State.ID, "ok", webkit.Pick(webkit.Lang(r), "Konflik diselesaikan: ", "Conflict resolved: ")+field)
 	}
 }
 
@@ -261,7 +262,7 @@ func (s *Server) duplicate(w http.ResponseWriter, r *http.Request) {
 	}
 	other, err := s.hub.Find(r.Context(), r.PostFormValue("other"))
 	if err != nil || other.State.ID == rec.State.ID || !sessionOf(r).user.Sees(other.State.Values().VillageCode()) {
-		back(w, r, rec.State.ID, "err", pick(lang(r), "Catatan pasangan tidak ditemukan.", "The other record was not found."))
+		back(w, r, rec.State.ID, "err", webkit.Pick(webkit.Lang(r), "Catatan pasangan tidak ditemukan.", "The other record was not found."))
 		return
 	}
 	same := r.PostFormValue("judge") == "same"
@@ -269,5 +270,5 @@ func (s *Server) duplicate(w http.ResponseWriter, r *http.Request) {
 		back(w, r, rec.State.ID, "err", err.Error())
 		return
 	}
-	back(w, r, rec.State.ID, "ok", pick(lang(r), "Penilaian duplikat disimpan.", "Duplicate judgement saved."))
+	back(w, r, rec.State.ID, "ok", webkit.Pick(webkit.Lang(r), "Penilaian duplikat disimpan.", "Duplicate judgement saved."))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/tracking"
+	"github.com/jemputbola/jemput/internal/webkit"
 )
 
 // The resident's pages need no login and show no personal data: only a
@@ -23,28 +24,28 @@ type statusData struct {
 const statusLookups = 20
 
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
-	l := lang(r)
-	d := statusData{pageData: pageData{Lang: l, Title: pick(l, "Cek status", "Check status")}, Code: strings.TrimSpace(r.URL.Query().Get("kode"))}
+	l := webkit.Lang(r)
+	d := statusData{pageData: pageData{Lang: l, Title: webkit.Pick(l, "Cek status", "Check status")}, Code: strings.TrimSpace(r.URL.Query().Get("kode"))}
 	if d.Code == "" {
 		s.page(w, r, http.StatusOK, "status.html", d)
 		return
 	}
 	key := "status:" + clientAddr(r)
 	if !s.lookups.take(key) { // every lookup counts
-		d.Error = pick(l, "Terlalu banyak pengecekan. Coba lagi beberapa menit lagi.", "Too many checks. Try again in a few minutes.")
+		d.Error = webkit.Pick(l, "Terlalu banyak pengecekan. Coba lagi beberapa menit lagi.", "Too many checks. Try again in a few minutes.")
 		s.page(w, r, http.StatusTooManyRequests, "status.html", d)
 		return
 	}
 	code, err := tracking.Parse(d.Code)
 	if err != nil {
-		d.Answer, d.Class = pick(l, "Kode tidak valid: periksa lagi huruf dan angkanya.", "That code is not valid: check its letters and digits."), "error"
+		d.Answer, d.Class = webkit.Pick(l, "Kode tidak valid: periksa lagi huruf dan angkanya.", "That code is not valid: check its letters and digits."), "error"
 		s.page(w, r, http.StatusOK, "status.html", d)
 		return
 	}
 	d.Code = code.String()
 	rec, err := s.hub.Find(r.Context(), string(code))
 	if errors.Is(err, hub.ErrNotFound) {
-		d.Answer = pick(l, "Kode ini belum sampai di kantor Disdukcapil. Petugas mungkin belum mengirim datanya; coba lagi beberapa hari lagi.",
+		d.Answer = webkit.Pick(l, "Kode ini belum sampai di kantor Disdukcapil. Petugas mungkin belum mengirim datanya; coba lagi beberapa hari lagi.",
 			"This code has not reached the office yet. The officer may not have sent it; try again in a few days.")
 		d.Class = "card"
 		s.page(w, r, http.StatusOK, "status.html", d)
@@ -63,8 +64,8 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 func residentStatus(rec hub.Record, l string) (answer, bring, class string) {
 	switch rec.State.Status {
 	case record.StatusApproved:
-		return pick(l, "Disetujui. Dokumen Anda sudah terdaftar.", "Approved. Your document is registered."),
-			pick(l, "Ambil di kantor Disdukcapil atau kecamatan; bawa tanda terima ini dan KTP-el atau KK.",
+		return webkit.Pick(l, "Disetujui. Dokumen Anda sudah terdaftar.", "Approved. Your document is registered."),
+			webkit.Pick(l, "Ambil di kantor Disdukcapil atau kecamatan; bawa tanda terima ini dan KTP-el atau KK.",
 				"Collect it at the Disdukcapil or district office; bring this receipt and your KTP-el or family card."), "ok"
 	case record.StatusNeedsCorrection:
 		fields := []string{}
@@ -75,23 +76,23 @@ func residentStatus(rec hub.Record, l string) (answer, bring, class string) {
 				}
 			}
 		}
-		b := pick(l, "Hubungi petugas jemput bola atau kantor Disdukcapil; bawa tanda terima dan dokumen pendukung.",
+		b := webkit.Pick(l, "Hubungi petugas jemput bola atau kantor Disdukcapil; bawa tanda terima dan dokumen pendukung.",
 			"Contact the field officer or the Disdukcapil office; bring this receipt and your supporting documents.")
 		if len(fields) > 0 {
-			b += " " + pick(l, "Yang perlu diperbaiki: ", "To correct: ") + strings.Join(fields, ", ") + "."
+			b += " " + webkit.Pick(l, "Yang perlu diperbaiki: ", "To correct: ") + strings.Join(fields, ", ") + "."
 		}
-		return pick(l, "Perlu perbaikan.", "Needs a correction."), b, "error"
+		return webkit.Pick(l, "Perlu perbaikan.", "Needs a correction."), b, "error"
 	case record.StatusRejected:
-		return pick(l, "Tidak dapat diproses.", "Could not be processed."),
-			pick(l, "Silakan datang ke kantor Disdukcapil dengan tanda terima ini.", "Please visit the Disdukcapil office with this receipt."), "error"
+		return webkit.Pick(l, "Tidak dapat diproses.", "Could not be processed."),
+			webkit.Pick(l, "Silakan datang ke kantor Disdukcapil dengan tanda terima ini.", "Please visit the Disdukcapil office with this receipt."), "error"
 	case record.StatusWithdrawn:
-		return pick(l, "Dibatalkan oleh petugas.", "Withdrawn by the officer."),
-			pick(l, "Jika ini keliru, hubungi kantor Disdukcapil.", "If this is a mistake, contact the Disdukcapil office."), "card"
+		return webkit.Pick(l, "Dibatalkan oleh petugas.", "Withdrawn by the officer."),
+			webkit.Pick(l, "Jika ini keliru, hubungi kantor Disdukcapil.", "If this is a mistake, contact the Disdukcapil office."), "card"
 	case record.StatusDraft:
-		return pick(l, "Masih dilengkapi oleh petugas.", "The officer is still completing it."), "", "card"
+		return webkit.Pick(l, "Masih dilengkapi oleh petugas.", "The officer is still completing it."), "", "card"
 	}
-	return pick(l, "Sedang ditinjau di kantor Disdukcapil.", "Under review at the Disdukcapil office."),
-		pick(l, "Tidak perlu membawa apa pun sekarang.", "Nothing to bring for now."), "card"
+	return webkit.Pick(l, "Sedang ditinjau di kantor Disdukcapil.", "Under review at the Disdukcapil office."),
+		webkit.Pick(l, "Tidak perlu membawa apa pun sekarang.", "Nothing to bring for now."), "card"
 }
 
 type service struct {
@@ -102,23 +103,23 @@ type service struct {
 }
 
 func (s *Server) standardsPage(w http.ResponseWriter, r *http.Request) {
-	l := lang(r)
+	l := webkit.Lang(r)
 	steps := []string{
-		pick(l, "Temui petugas jemput bola di kampung Anda.", "Meet the field officer in your village."),
-		pick(l, "Petugas mencatat data dan memberi tanda terima dengan kode.", "The officer records your data and gives you a receipt with a code."),
-		pick(l, "Cek status dengan kode itu di halaman ini.", "Check the status with that code on this site."),
-		pick(l, "Ambil dokumen setelah disetujui.", "Collect the document once approved."),
+		webkit.Pick(l, "Temui petugas jemput bola di kampung Anda.", "Meet the field officer in your village."),
+		webkit.Pick(l, "Petugas mencatat data dan memberi tanda terima dengan kode.", "The officer records your data and gives you a receipt with a code."),
+		webkit.Pick(l, "Cek status dengan kode itu di halaman ini.", "Check the status with that code on this site."),
+		webkit.Pick(l, "Ambil dokumen setelah disetujui.", "Collect the document once approved."),
 	}
 	svc := []service{
-		{Name: pick(l, "Perekaman KTP-el", "KTP-el enrolment"), Steps: steps, Time: pick(l, "14 hari kerja", "14 working days"),
-			Needs: []string{pick(l, "Berusia 17 tahun atau sudah/pernah kawin", "Aged 17 or married (now or before)"), pick(l, "Kartu Keluarga (KK)", "Family card (KK)")}},
-		{Name: pick(l, "Akta kelahiran", "Birth certificate"), Steps: steps, Time: pick(l, "7 hari kerja", "7 working days"),
-			Needs: []string{pick(l, "Surat keterangan lahir dari bidan atau faskes", "Birth letter from the midwife or health facility"), pick(l, "KK dan KTP-el orang tua", "Parents' family card and KTP-el"), pick(l, "Dua saksi", "Two witnesses")}},
-		{Name: pick(l, "Akta kematian", "Death certificate"), Steps: steps, Time: pick(l, "7 hari kerja", "7 working days"),
-			Needs: []string{pick(l, "Surat keterangan kematian (dokter, puskesmas, atau kepala kampung)", "Death letter (doctor, health centre or village head)"), pick(l, "KK dan KTP-el almarhum", "The deceased's family card and KTP-el"), pick(l, "Dua saksi", "Two witnesses")}},
+		{Name: webkit.Pick(l, "Perekaman KTP-el", "KTP-el enrolment"), Steps: steps, Time: webkit.Pick(l, "14 hari kerja", "14 working days"),
+			Needs: []string{webkit.Pick(l, "Berusia 17 tahun atau sudah/pernah kawin", "Aged 17 or married (now or before)"), webkit.Pick(l, "Kartu Keluarga (KK)", "Family card (KK)")}},
+		{Name: webkit.Pick(l, "Akta kelahiran", "Birth certificate"), Steps: steps, Time: webkit.Pick(l, "7 hari kerja", "7 working days"),
+			Needs: []string{webkit.Pick(l, "Surat keterangan lahir dari bidan atau faskes", "Birth letter from the midwife or health facility"), webkit.Pick(l, "KK dan KTP-el orang tua", "Parents' family card and KTP-el"), webkit.Pick(l, "Dua saksi", "Two witnesses")}},
+		{Name: webkit.Pick(l, "Akta kematian", "Death certificate"), Steps: steps, Time: webkit.Pick(l, "7 hari kerja", "7 working days"),
+			Needs: []string{webkit.Pick(l, "Surat keterangan kematian (dokter, puskesmas, atau kepala kampung)", "Death letter (doctor, health centre or village head)"), webkit.Pick(l, "KK dan KTP-el almarhum", "The deceased's family card and KTP-el"), webkit.Pick(l, "Dua saksi", "Two witnesses")}},
 	}
 	s.page(w, r, http.StatusOK, "standards.html", struct {
 		pageData
 		Services []service
-	}{pageData{Lang: l, Title: pick(l, "Standar layanan", "Service standards")}, svc})
+	}{pageData{Lang: l, Title: webkit.Pick(l, "Standar layanan", "Service standards")}, svc})
 }

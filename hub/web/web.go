@@ -6,10 +6,8 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -27,6 +25,7 @@ import (
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/tracking"
+	"github.com/jemputbola/jemput/internal/webkit"
 	"github.com/jemputbola/jemput/internal/wilayah"
 )
 
@@ -37,6 +36,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 const (
+	csp           = "default-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'"
 	sessionCookie = "jemput_session"
 	loginCSRF     = "jemput_login_csrf"
 	pageSize      = 50
@@ -69,7 +69,7 @@ func New(h *hub.Hub, log *slog.Logger, now func() time.Time) (*Server, error) {
 		return nil, err
 	}
 	t, err := template.New("").Funcs(template.FuncMap{
-		"t":      func(lang, id, en string) string { return pick(lang, id, en) },
+		"t":      webkit.Pick,
 		"code":   func(s string) string { return tracking.Code(s).String() },
 		"status": func(lang string, st record.Status) string { return st.Label(record.ParseLang(lang)) },
 		"kind": func(lang string, k record.Kind) string {
@@ -87,19 +87,12 @@ func New(h *hub.Hub, log *slog.Logger, now func() time.Time) (*Server, error) {
 		checks: make(chan struct{}, 4)}, nil
 }
 
-func pick(lang, id, en string) string {
-	if lang == "en" {
-		return en
-	}
-	return id
-}
-
 // Routes mounts the pages on r.
 func (s *Server) Routes(r chi.Router) {
 	static, _ := fs.Sub(staticFS, "static")
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServer(http.FS(static))))
 	r.Group(func(r chi.Router) {
-		r.Use(s.headers, withFlash)
+		r.Use(webkit.Headers(csp), webkit.WithFlash)
 		r.Get("/login", s.loginPage)
 		r.Get("/cek", s.statusPage)
 		r.Get("/layanan", s.standardsPage)
@@ -204,8 +197,8 @@ type pageData struct {
 
 func (s *Server) base(r *http.Request, title string) pageData {
 	ss := sessionOf(r)
-	f := flashOf(r)
-	return pageData{Lang: lang(r), Title: title, CSRF: ss.csrf, User: ss.user, Flash: f.ok, Error: f.err}
+	f := webkit.FlashOf(r)
+	return pageData{Lang: webkit.Lang(r), Title: title, CSRF: ss.csrf, User: ss.user, Flash: f.OK, Error: f.Err}
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
@@ -219,14 +212,14 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 // refuse answers with status and a message in the reader's language.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, id, en string) {
 	d := s.base(r, strconv.Itoa(status))
-	d.Error = pick(d.Lang, id, en)
+	d.Error = webkit.Pick(d.Lang, id, en)
 	s.page(w, r, status, "error.html", d)
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	tok := randomHex()
+	tok := webkit.Token()
 	http.SetCookie(w, &http.Cookie{Name: loginCSRF, Value: tok, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.Secure})
-	d := pageData{Lang: lang(r), Title: pick(lang(r), "Masuk", "Log in"), CSRF: tok, Error: flashOf(r).err}
+	d := pageData{Lang: webkit.Lang(r), Title: webkit.Pick(webkit.Lang(r), "Masuk", "Log in"), CSRF: tok, Error: webkit.FlashOf(r).Err}
 	s.page(w, r, http.StatusOK, "login.html", d)
 }
 
@@ -240,7 +233,7 @@ func clientAddr(r *http.Request) string {
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	l := lang(r)
+	l := webkit.Lang(r)
 	c, err := r.Cookie(loginCSRF)
 	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
 		s.refuse(w, r, http.StatusForbidden, "Formulir masuk kedaluwarsa. Buka halaman masuk lagi.", "The login form is stale. Open the login page again.")
@@ -273,7 +266,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.limiter.forgive(addrKey)
 	}
 	if errors.Is(err, hub.ErrBadLogin) {
-		flash(w, "err", pick(l, "Nama pengguna atau kata sandi salah.", "Wrong user name or password."))
+		webkit.Flash(w, "err", webkit.Pick(l, "Nama pengguna atau kata sandi salah.", "Wrong user name or password."))
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
@@ -301,12 +294,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("web request failed", "path", r.URL.Path, "err", err)
 	s.refuse(w, r, http.StatusInternalServerError, "Terjadi kesalahan di hub; sudah dicatat.", "Something went wrong at the hub; it has been logged.")
-}
-
-func randomHex() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // limiter counts failures per key in a sliding window.
