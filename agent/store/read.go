@@ -305,7 +305,14 @@ type Info struct {
 func (i Info) Pending() uint64 { return i.Seq - i.AckedSeq }
 
 // Info reads the store's counters.
-func (s *Store) Info(ctx context.Context) (Info, error) {
+func (s *Store) Info(ctx context.Context) (Info, error) { return s.info(ctx, true) }
+
+// Brief is Info without the conflict and decision counts, which read
+// every row: the counts by status come from an index alone, so the
+// officer's home page stays quick with 100,000 records.
+func (s *Store) Brief(ctx context.Context) (Info, error) { return s.info(ctx, false) }
+
+func (s *Store) info(ctx context.Context, full bool) (Info, error) {
 	in := Info{ByStatus: map[record.Status]int{}}
 	meta := map[string]any{}
 	rows, err := s.db.sql.QueryContext(ctx, "SELECT key, value FROM meta WHERE key NOT IN (?, ?)", metaKeyring, metaIdentity)
@@ -333,8 +340,11 @@ func (s *Store) Info(ctx context.Context) (Info, error) {
 	if ms, ok := meta[metaLastSync].(int64); ok && ms > 0 {
 		in.LastSync = time.UnixMilli(ms)
 	}
-	rows, err = s.db.sql.QueryContext(ctx, `SELECT status, count(*),
-		sum(instr(flags, 'conflict') > 0), sum(decision IS NOT NULL) FROM records GROUP BY status`)
+	q := `SELECT status, count(*), 0, 0 FROM records GROUP BY status`
+	if full {
+		q = `SELECT status, count(*), sum(instr(flags, 'conflict') > 0), sum(decision IS NOT NULL) FROM records GROUP BY status`
+	}
+	rows, err = s.db.sql.QueryContext(ctx, q)
 	if err != nil {
 		return in, fmt.Errorf("status: %w", err)
 	}

@@ -136,3 +136,12 @@ func (s *site) unlock(t testing.TB, c *http.Client, pass string) (*http.Response
 	}
 	return res, csrfOf(t, home)
 }
+
+// newLoopback serves w on 127.0.0.1 until the test ends.
+func newLoopback(t testing.TB, w *Server) string {
+	srv := httptest.NewServer(w.Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func recordFilter(limit int) store.Filter { return store.Filter{Limit: limit} }

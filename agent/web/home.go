@@ -32,7 +32,7 @@ type statusCount struct {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := sessionOf(r).agent.Store()
-	in, err := st.Info(ctx)
+	in, err := st.Brief(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -161,7 +161,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) {
 	if h, err := st.Hub(r.Context()); err == nil {
 		d.Enrolled, d.HubURL = true, h.URL
 	}
-	in, err := st.Info(r.Context())
+	in, err := st.Brief(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
