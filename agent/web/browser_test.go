@@ -224,6 +224,21 @@ func TestOfficerInChromium(t *testing.T) {
 	if hr.State.Status != record.StatusReceived || hr.State.Values()["father.name"] != "Paulus Ding" {
 		t.Fatalf("hub after the correction: %s father %q", hr.State.Status, hr.State.Values()["father.name"])
 	}
+	// Usable on the laptop's 1366x768 screen and on a phone: no page
+	// scrolls sideways.
+	for _, size := range [][2]int64{{1366, 768}, {390, 844}} {
+		step("resize", chromedp.EmulateViewport(size[0], size[1]))
+		for _, path := range []string{"/", "/new/birth", "/records", "/records/" + ids[record.KindBirth], "/sync", "/worklist"} {
+			step("open "+path, chromedp.Navigate(s.srv.URL+path), chromedp.WaitVisible(chromedp.CSS(`main`)))
+			wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wide {
+				t.Errorf("%s at %dx%d scrolls sideways", path, size[0], size[1])
+			}
+		}
+	}
 	if dialogs.Load() != 0 {
 		t.Fatalf("%d script dialogs", dialogs.Load())
 	}
