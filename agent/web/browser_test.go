@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,45 +10,24 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/jemputbola/jemput/internal/browsertest"
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/synth"
 )
-
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("JEMPUT_REQUIRE_BROWSER") != "" {
-		t.Fatal("no chromium on PATH (apt install chromium)")
-	}
-	t.Skip("no chromium on PATH; apt install chromium to run the browser tests")
-	return ""
-}
 
 // TestOfficerInChromium drives a real headless Chromium through an
 // officer's day: unlock, fill each kind with a mistake and see it beside
 // the field with everything kept, submit, print a receipt, sync to a real
 // hub, see an approval and a correction request, correct and resubmit.
 func TestOfficerInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
-	exe := chromium(t)
+	bctx := browsertest.Context(t)
 	th := newTestHub(t)
 	s := newSite(t, Config{})
 	villages := synth.Villages(regions(t), "64.11")[:2]
 	s.enroll(t, th, villages)
 	g := synth.New(11, time.Now(), villages)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless,
-		chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1366, 768))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
 	defer cancel()
 	var dialogs atomic.Int32
 	if err := chromedp.Listen(ctx, func(ev any) {

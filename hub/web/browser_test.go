@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,34 +11,17 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
+	"github.com/jemputbola/jemput/internal/browsertest"
 	"github.com/jemputbola/jemput/internal/hlc"
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/syncproto"
 )
 
-// chromium finds Debian's chromium. Without it the browser tests skip,
-// unless JEMPUT_REQUIRE_BROWSER is set (CI sets it after installing it).
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("JEMPUT_REQUIRE_BROWSER") != "" {
-		t.Fatal("no chromium on PATH (apt install chromium)")
-	}
-	t.Skip("no chromium on PATH; apt install chromium to run the browser tests")
-	return ""
-}
-
 // TestOperatorInChromium drives a real headless Chromium through the
 // review: log in, filter the queue, resolve a conflict, judge a duplicate,
 // approve; names with markup stay text and no script ever runs.
 func TestOperatorInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
-	exe := chromium(t)
+	bctx := browsertest.Context(t)
 	s := newSite(t)
 	xss := s.capture(t, record.Fields{"full_name": "<script>alert(1)</script>"})
 	conflicted := s.capture(t, record.Fields{"nik": "6411015203850005"})
@@ -58,13 +39,7 @@ func TestOperatorInChromium(t *testing.T) {
 		t.Fatal("setup: no conflict")
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless,
-		chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1366, 768))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 	defer cancel()
 	var dialogs atomic.Int32
 	// Any script dialog (alert) would mean markup ran as code.
