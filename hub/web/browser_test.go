@@ -109,6 +109,33 @@ func TestOperatorInChromium(t *testing.T) {
 	if link := text(`#csv`); link == "" {
 		t.Fatal("no CSV download link")
 	}
+	// A form whose CSRF token was removed is refused, and changes nothing:
+	// the logout it carried did not happen.
+	step("post a form without its CSRF token",
+		chromedp.Navigate(s.srv.URL+"/queue"),
+		chromedp.WaitVisible(chromedp.CSS(`#queue`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())`),
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.error`)))
+	if refused := text(`p.error`); !strings.Contains(refused, "CSRF") {
+		t.Fatalf("a form without its token: %q", refused)
+	}
+	step("still logged in", chromedp.Navigate(s.srv.URL+"/queue"), chromedp.WaitVisible(chromedp.CSS(`#queue`)))
+	// A supervisor of another province edits the URL to reach 64.11.
+	step("log in as the supervisor of 64.02",
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "sri"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), pw),
+		chromedp.Click(chromedp.CSS(`#login`)),
+		chromedp.WaitVisible(chromedp.CSS(`#queue`)))
+	for _, path := range []string{"/records/" + dupA, "/coverage?region=64.11", "/coverage.csv?region=64.11"} {
+		step("open "+path+" by URL", chromedp.Navigate(s.srv.URL+path), chromedp.WaitVisible(chromedp.CSS(`body`)))
+		body := text(`body`)
+		if strings.Contains(body, "Maria") || strings.Contains(body, "Long Bagun") || !strings.Contains(body, "Jemput") {
+			t.Errorf("supervisor of 64.02 opening %s sees: %.200q", path, body)
+		}
+	}
 	if !strings.Contains(flash, "address") || status != "disetujui" {
 		t.Fatalf("after resolving and approving: flash %q, status %q", flash, status)
 	}
