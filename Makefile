@@ -39,6 +39,7 @@ FUZZ_TARGETS := \
 	./syncproto:FuzzReadReturn \
 	./syncproto:FuzzParseRequestAuth \
 	./internal/targets:FuzzParse \
+	./internal/roster:FuzzParse \
 	./internal/password:FuzzVerify
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
