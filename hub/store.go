@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/syncproto"
 )
 
@@ -80,4 +81,28 @@ type Tx interface {
 	// UseNonce records a request nonce; false when device used it before
 	// (a replayed request). Nonces older than before may be forgotten.
 	UseNonce(device, nonce string, at, before time.Time) (bool, error)
+
+	// PutResident inserts or replaces a roster resident by NIK.
+	PutResident(r Resident) error
+	// Resident is the roster's resident with nik.
+	Resident(nik string) (Resident, error)
+	// Residents lists the roster's residents of one village (exact code),
+	// by NIK.
+	Residents(village string) ([]Resident, error)
+	// ResidentsByKK lists the roster's residents on family card kk, by NIK.
+	ResidentsByKK(kk string) ([]Resident, error)
+	// RosterVillages lists the village codes of the roster's residents in
+	// region: the code itself or any code under it ("" for all), sorted.
+	RosterVillages(region string) ([]string, error)
+	// ApprovedKeys says which of keys (see Record.DuplicateKey) an
+	// approved record has.
+	ApprovedKeys(keys []string) (map[string]bool, error)
+	// ApprovedByEventDate lists the approved records of kind whose event
+	// date (a birth's birth_date, a death's death_date) is one of dates.
+	ApprovedByEventDate(kind record.Kind, dates []string) ([]Record, error)
+	// WorklistSent is what device was last sent of the worklist entries of
+	// the villages in region (the code itself or under it).
+	WorklistSent(device, region string) ([]WorklistItem, error)
+	// PutWorklistSent inserts or replaces by (Device, EntryID).
+	PutWorklistSent(w WorklistItem) error
 }
