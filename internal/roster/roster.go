@@ -36,11 +36,11 @@ import (
 	"github.com/jemputbola/jemput/internal/wilayah"
 )
 
-// Columns are the header's names, in the order the documentation gives.
-var Columns = []string{"nik", "kk_number", "name", "sex", "birth_date", "village_code", "has_ktp_el", "has_birth_certificate"}
+// Header is the roster's header line, columns in the documented order.
+const Header = "nik,kk_number,name,sex,birth_date,village_code,has_ktp_el,has_birth_certificate"
 
-// Header is Columns as one CSV header line.
-var Header = strings.Join(Columns, ",")
+// Columns are the header's names.
+var Columns = strings.Split(Header, ",")
 
 // MaxName bounds a name, as the record forms do.
 const MaxName = 100
@@ -208,7 +208,7 @@ func columns(file string, header []string) (*layout, error) {
 		l.names[i] = h
 		j := index(Columns, h)
 		if j < 0 {
-			return nil, fmt.Errorf("%s: line 1, column %d: unknown column %q: want the header %s: %w", file, i+1, short(h), Header, ErrHeader)
+			return nil, fmt.Errorf("%s: line 1, column %d: unknown column %s: want the header %s: %w", file, i+1, short(h), Header, ErrHeader)
 		}
 		if l.at[j] >= 0 {
 			return nil, fmt.Errorf("%s: line 1, column %s: given twice: %w", file, h, ErrHeader)
@@ -336,4 +336,26 @@ func short(s string) string {
 		s = string(r[:40]) + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// Write writes residents as a roster file Parse reads (the header, then a
+// row each, LF line ends; flags as 1 or 0).
+func Write(w io.Writer, residents []Resident) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Columns); err != nil {
+		return err
+	}
+	flag := func(b bool) string {
+		if b {
+			return "1"
+		}
+		return "0"
+	}
+	for _, r := range residents {
+		if err := cw.Write([]string{r.NIK, r.KKNumber, r.Name, r.Sex, r.Birth, r.Village, flag(r.HasKTPEl), flag(r.HasBirthCert)}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -234,3 +234,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// What Write writes, Parse reads back the same.
+func TestWriteParse(t *testing.T) {
+	res, err := parseFile(t, "reordered_bom_crlf.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []Resident
+	for _, r := range res.Rows {
+		in = append(in, r.Resident)
+	}
+	var b strings.Builder
+	if err := Write(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("w.csv", strings.NewReader(b.String()), regions(t), today)
+	if err != nil || len(back.Skipped) != 0 || len(back.Rows) != len(in) {
+		t.Fatalf("read back: %+v, %v", back, err)
+	}
+	for i := range in {
+		if back.Rows[i].Resident != in[i] {
+			t.Errorf("row %d: %+v, want %+v", i, back.Rows[i].Resident, in[i])
+		}
+	}
+}

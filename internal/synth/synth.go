@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jemputbola/jemput/internal/record"
+	"github.com/jemputbola/jemput/internal/roster"
 	"github.com/jemputbola/jemput/internal/wilayah"
 )
 
@@ -191,4 +192,47 @@ func lastWord(s string) string {
 		}
 	}
 	return s
+}
+
+// Roster is n residents of the generator's villages for a roster file
+// (internal/roster), in households that share a family card and a village:
+// two parents and up to four children, or someone living alone. About one
+// resident of 17 or older in eight has no KTP-el yet and one child in four
+// no birth certificate, roughly where remote regencies stand. NIKs agree
+// with birth dates and sex, and are unique.
+func (g *Gen) Roster(n int) []roster.Resident {
+	out := make([]roster.Resident, 0, n)
+	seen := make(map[string]bool, n)
+	add := func(p person, v, kk string, minor bool) {
+		if len(out) == n || seen[p.nik] {
+			return
+		}
+		seen[p.nik] = true
+		r := roster.Resident{NIK: p.nik, KKNumber: kk, Name: p.name, Sex: p.sex, Birth: date(p.birth), Village: v}
+		adult := roster.Age(p.birth, g.today) >= record.EKTPMinAge
+		r.HasKTPEl = adult && g.rng.Intn(8) != 0
+		r.HasBirthCert = g.rng.Intn(4) != 0
+		if !minor && !r.HasBirthCert {
+			r.HasBirthCert = g.rng.Intn(2) == 0 // adults: older ones often have none
+		}
+		out = append(out, r)
+	}
+	for len(out) < n {
+		v := g.pick(g.villages)
+		kk := g.kk(v)
+		if g.rng.Intn(7) == 0 {
+			add(g.person(v, 17, 80, g.rng.Intn(2) == 0), v, kk, false)
+			continue
+		}
+		father := g.person(v, 22, 65, false)
+		add(father, v, kk, false)
+		add(g.person(v, 20, 55, true), v, kk, false)
+		family := lastWord(father.name)
+		for range g.rng.Intn(5) {
+			c := g.person(v, 0, 20, g.rng.Intn(2) == 0)
+			c.name = c.name[:len(c.name)-len(lastWord(c.name))] + family
+			add(c, v, kk, true)
+		}
+	}
+	return out
 }

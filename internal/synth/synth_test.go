@@ -1,10 +1,12 @@
 package synth
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jemputbola/jemput/internal/record"
+	"github.com/jemputbola/jemput/internal/roster"
 	"github.com/jemputbola/jemput/internal/wilayah"
 )
 
@@ -55,5 +57,42 @@ func TestRecordsValidOnAnyDay(t *testing.T) {
 				t.Fatalf("%s on %s: %v\n%v", k, today.Format("2006-01-02"), ps, f)
 			}
 		}
+	}
+}
+
+// A generated roster reads back whole: every row is good, every NIK
+// unique, and some residents are due a KTP-el or a birth certificate.
+func TestRosterIsValid(t *testing.T) {
+	tree, err := wilayah.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Date(2028, 2, 29, 0, 0, 0, 0, time.UTC)
+	rs := New(7, today, Villages(tree, "64.11")).Roster(5000)
+	if len(rs) != 5000 {
+		t.Fatalf("%d residents, want 5000", len(rs))
+	}
+	var b strings.Builder
+	if err := roster.Write(&b, rs); err != nil {
+		t.Fatal(err)
+	}
+	res, err := roster.Parse("synth.csv", strings.NewReader(b.String()), tree, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Skipped) > 0 || len(res.Rows) != len(rs) {
+		t.Fatalf("%d rows read, %d skipped, first: %v", len(res.Rows), len(res.Skipped), res.Skipped[0])
+	}
+	var noKTP, noCert int
+	for _, r := range rs {
+		if !r.HasKTPEl && r.AgeOn(today) >= 17 {
+			noKTP++
+		}
+		if !r.HasBirthCert && r.AgeOn(today) < 18 {
+			noCert++
+		}
+	}
+	if noKTP < 200 || noCert < 200 {
+		t.Errorf("%d without KTP-el, %d children without a birth certificate: too few for a worklist", noKTP, noCert)
 	}
 }
