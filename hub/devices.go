@@ -95,6 +95,10 @@ func (h *Hub) Enroll(ctx context.Context, req syncproto.EnrollRequest) (syncprot
 		if err := tx.PutDevice(d); err != nil {
 			return err
 		}
+		// The worklist of its villages waits in its first changes.
+		if _, err := h.refreshWorklists(tx, d.ID, nil); err != nil {
+			return err
+		}
 		return h.audit(tx, "device:"+d.ID, AuditEnrol, d.ID, "enrolled for "+d.Officer+", key "+req.Key.SignFingerprint().String())
 	})
 	if err != nil {

@@ -216,7 +216,15 @@ func (h *Hub) Decide(ctx context.Context, ref string, outcome record.Status, rea
 		if err := h.audit(tx, actorOf(ctx, by), AuditDecide, st.ID, detail); err != nil {
 			return err
 		}
-		out, err = h.refold(tx, st.ID, r.Via)
+		if out, err = h.refold(tx, st.ID, r.Via); err != nil || outcome != record.StatusApproved {
+			return err
+		}
+		// Registered: off the worklists of its village, nowhere else.
+		vs, err := worklistVillages(tx, out.State)
+		if err != nil {
+			return err
+		}
+		_, err = h.refreshWorklists(tx, "", vs)
 		return err
 	})
 	if err != nil {

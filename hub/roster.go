@@ -35,6 +35,8 @@ type RosterReport struct {
 	Skipped   int    `json:"skipped"`   // bad rows, not imported
 	// SkippedRows are the bad rows: line, column and reason.
 	SkippedRows []*roster.Error `json:"skipped_rows"`
+	// Worklists is what the import changed on the laptops' worklists.
+	Worklists WorklistChange `json:"worklists"`
 }
 
 // ImportRoster reads a roster extract (see internal/roster for the file)
@@ -45,7 +47,9 @@ type RosterReport struct {
 // changes nothing. Residents absent from the file stay in the roster (an
 // extract of one district does not empty the others; a resident who died
 // or moved away leaves through the population database's next full
-// extract correcting their row, never by omission). Bad rows are skipped
+// extract correcting their row, never by omission). The worklists of the
+// file's villages (and of those residents moved from) are refreshed in the
+// same transaction: the laptops' next sync brings the changes. Bad rows are skipped
 // and listed in the report with their line; an error means nothing was
 // imported: the file could not be read or the store refused the change.
 //
@@ -69,7 +73,11 @@ func (h *Hub) ImportRoster(ctx context.Context, r io.Reader, by string) (RosterR
 	slices.SortFunc(rows, func(a, b roster.Row) int { return strings.Compare(a.NIK, b.NIK) })
 	err = h.store.Update(ctx, func(tx Tx) error {
 		rep.Added, rep.Updated, rep.Unchanged = 0, 0, 0
+		// Every village of the file, changed or not: ages move on between
+		// imports. And the villages residents moved from.
+		villages := map[string]bool{}
 		for _, row := range rows {
+			villages[row.Village] = true
 			old, err := tx.Resident(row.NIK)
 			switch {
 			case errors.Is(err, ErrNotFound):
@@ -89,11 +97,17 @@ func (h *Hub) ImportRoster(ctx context.Context, r io.Reader, by string) (RosterR
 				if err := tx.PutResident(Resident{Resident: row.Resident, EntryID: old.EntryID}); err != nil {
 					return fmt.Errorf("%s: line %d: %w", rep.Source, row.Line, err)
 				}
+				villages[old.Village] = true
 				rep.Updated++
 			}
 		}
-		return h.audit(tx, actorOf(ctx, by), AuditRoster, rep.Source, fmt.Sprintf("%d added, %d updated, %d unchanged, %d skipped",
-			rep.Added, rep.Updated, rep.Unchanged, rep.Skipped))
+		if err := h.audit(tx, actorOf(ctx, by), AuditRoster, rep.Source, fmt.Sprintf("%d added, %d updated, %d unchanged, %d skipped",
+			rep.Added, rep.Updated, rep.Unchanged, rep.Skipped)); err != nil {
+			return err
+		}
+		var err error
+		rep.Worklists, err = h.refreshWorklists(tx, "", sortedKeys(villages))
+		return err
 	})
 	if err != nil {
 		return rep, fmt.Errorf("import roster %s (nothing was imported): %w", rep.Source, err)

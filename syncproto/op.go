@@ -73,6 +73,18 @@ const (
 	// rejected, needs_correction), reason, fields (comma-separated paths to
 	// correct), registration_number (on approval), by.
 	ActionDecide Action = "decide"
+	// ActionWorklist: one entry of the officer's worklist, from the hub's
+	// resident roster, for a village assigned to the device: a resident
+	// of 17 or older without a KTP-el (Kind ektp) or a child without a
+	// birth certificate (Kind birth). It is about no record of the
+	// device: RecordID is the entry's id ("wl-ektp-<uuid>",
+	// "wl-birth-<uuid>": random, never the NIK), the same in every later
+	// op about the entry. Meta["state"] is "open" (show the entry; Fields
+	// is the form's prefill in Kind's own field names, replacing any
+	// earlier one) or "done" (remove it: registered, or no longer due;
+	// no Fields). Ops about one entry arrive in seq order: the last one
+	// applied says where it stands.
+	ActionWorklist Action = "worklist"
 )
 
 // HubSender is the DeviceID of ops the hub writes and the Sender of the

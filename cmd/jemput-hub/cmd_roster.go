@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/internal/roster"
 )
 
@@ -18,20 +19,25 @@ sex L or P; birth_date YYYY-MM-DD; village_code a village of the region list; th
 rows are imported together (all or none of them). Importing again updates residents whose row
 changed and leaves the others; residents missing from a later file stay in the roster.
 Exit status 0 when the good rows were imported, even if some were skipped; 1 when the file could
-not be read or no row could be imported.`
+not be read or no row could be imported.
+roster refresh: brings every laptop's worklist up to date with the calendar (a resident turning
+17, a child turning 18); imports, enrolments and approvals refresh their own villages. Run it
+daily, e.g. from cron.`
 
 func cmdRoster(ctx context.Context, s stdio, args []string) error {
 	if len(args) == 0 {
-		return usageErr("roster needs a subcommand: import")
+		return usageErr("roster needs a subcommand: import, refresh")
 	}
 	switch args[0] {
 	case "import":
+	case "refresh":
+		return cmdRosterRefresh(ctx, s, args[1:])
 	case "-h", "--help", "-help", "help":
 		var c common
-		newFlags(s, "roster", "import FILE.csv", rosterHelp, &c, true).Usage()
+		newFlags(s, "roster", "import FILE.csv|refresh", rosterHelp, &c, true).Usage()
 		return errHelp
 	default:
-		return usageErr("unknown roster subcommand %q (import)", args[0])
+		return usageErr("unknown roster subcommand %q (import, refresh)", args[0])
 	}
 	var c common
 	fs := newFlags(s, "roster import", "FILE.csv", rosterHelp, &c, true)
@@ -68,6 +74,7 @@ func cmdRoster(ctx context.Context, s stdio, args []string) error {
 		for _, e := range rep.SkippedRows {
 			fmt.Fprintf(s.Out, "  skipped %s\n", e)
 		}
+		printWorklists(s, rep.Worklists)
 	}
 	switch {
 	case applied == 0 && rep.Skipped == 0:
@@ -75,5 +82,35 @@ func cmdRoster(ctx context.Context, s stdio, args []string) error {
 	case applied == 0:
 		return fmt.Errorf("none of the %d rows of %s could be imported (each is listed above)", rep.Skipped, rep.Source)
 	}
+	return nil
+}
+
+func printWorklists(s stdio, w hub.WorklistChange) {
+	if w.Devices == 0 {
+		fmt.Fprintln(s.Out, "Worklists: no change on any laptop.")
+		return
+	}
+	fmt.Fprintf(s.Out, "Worklists: %d entries to open, %d done, on %d laptop(s) at their next sync.\n", w.Open, w.Done, w.Devices)
+}
+
+func cmdRosterRefresh(ctx context.Context, s stdio, args []string) error {
+	var c common
+	fs := newFlags(s, "roster refresh", "", rosterHelp, &c, true)
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
+	}
+	sess, err := open(ctx, c.data, nil)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	ch, err := sess.hub.RefreshWorklists(ctx)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return writeJSON(s.Out, ch)
+	}
+	printWorklists(s, ch)
 	return nil
 }

@@ -60,7 +60,10 @@ func TestRosterImport(t *testing.T) {
 	if r := runCmd(t, "roster", cmdRoster, "import", "--data", dir, filepath.Join(files, "missing.csv")); r.code != 1 || !strings.Contains(r.err, "missing.csv") {
 		t.Errorf("missing file: exit %d %q", r.code, r.err)
 	}
-	for _, args := range [][]string{{}, {"import"}, {"import", good, good}, {"export"}} {
+	if r := runCmd(t, "roster", cmdRoster, "refresh", "--data", dir); r.code != 0 || !strings.Contains(r.out, "no change on any laptop") {
+		t.Errorf("refresh: exit %d %q %q", r.code, r.out, r.err)
+	}
+	for _, args := range [][]string{{}, {"import"}, {"import", good, good}, {"export"}, {"refresh", "now"}} {
 		if r := runCmd(t, "roster", cmdRoster, append(args, "--data", dir)...); r.code != 2 {
 			t.Errorf("roster %v: exit %d, want 2", args, r.code)
 		}

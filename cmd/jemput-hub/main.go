@@ -48,7 +48,7 @@ func commands() []command {
 		{"audit", "the hash-chained audit log: audit verify|list", cmdAudit},
 		{"user", "hub accounts for the web pages: user add", cmdUser},
 		{"targets", "coverage targets by region: targets import FILE.csv|--default", cmdTargets},
-		{"roster", "the residents extract behind worklists and village targets: roster import FILE.csv", cmdRoster},
+		{"roster", "the residents extract behind worklists and village targets: roster import FILE.csv|refresh", cmdRoster},
 		{"report", "supervisors' figures by region: report coverage", cmdReport},
 	}
 }
