@@ -149,6 +149,7 @@ func (a *Agent) Sync(ctx context.Context, t Transport, progress func(SyncEvent))
 		rep.Applied.Decisions += res.Decisions
 		rep.Applied.Edits += res.Edits
 		rep.Applied.Skipped += res.Skipped
+		rep.Applied.Worklist += res.Worklist
 		progress(SyncEvent{Phase: "download", Downloaded: res})
 		if last <= cur {
 			break

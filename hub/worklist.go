@@ -45,8 +45,8 @@ import (
 
 // Worklist entry states, as sent in an ActionWorklist op's Meta["state"].
 const (
-	WorklistOpen = "open" // the officer should see this resident
-	WorklistDone = "done" // off the list: registered, or no longer due
+	WorklistOpen = syncproto.WorklistOpen // the officer should see this resident
+	WorklistDone = syncproto.WorklistDone // off the list: registered, or no longer due
 )
 
 // WorklistItem is what the hub last sent one device of one worklist entry.

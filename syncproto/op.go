@@ -87,6 +87,12 @@ const (
 	ActionWorklist Action = "worklist"
 )
 
+// An ActionWorklist op's Meta["state"].
+const (
+	WorklistOpen = "open" // show the entry, with Fields as its prefill
+	WorklistDone = "done" // remove the entry
+)
+
 // HubSender is the DeviceID of ops the hub writes and the Sender of the
 // bundles it seals.
 const HubSender = "hub"

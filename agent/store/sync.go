@@ -232,13 +232,18 @@ func (s *Store) HubCursor(ctx context.Context) (uint64, error) {
 // ApplyResult counts what ApplyHubOps did.
 type ApplyResult struct {
 	Decisions, Edits, Skipped int
+	// Worklist counts worklist entries opened, changed or removed.
+	Worklist int
 }
 
 // ApplyHubOps applies ops the hub sent (decisions, operator edits and
-// conflict resolutions on this laptop's records) in one transaction and
-// moves the cursor to cursor. Each op applies once (by op id). A field the
-// officer changed after the hub's write keeps the officer's value: the hub
-// sees that edit when it arrives and flags the conflict there.
+// conflict resolutions on this laptop's records, worklist entries) in one
+// transaction and moves the cursor to cursor. Each op applies once (by op
+// id). A field the officer changed after the hub's write keeps the
+// officer's value: the hub sees that edit when it arrives and flags the
+// conflict there. An op of an action this laptop does not know fails the
+// whole batch, cursor unmoved: skipping it would lose it for good once a
+// newer jemput-agent could apply it.
 func (s *Store) ApplyHubOps(ctx context.Context, ops []syncproto.Op, cursor uint64) (ApplyResult, error) {
 	var res ApplyResult
 	err := sqlitex.InTx(ctx, s.db.sql, func(tx *sql.Tx) error {
@@ -269,10 +274,19 @@ func (s *Store) ApplyHubOps(ctx context.Context, ops []syncproto.Op, cursor uint
 				res.Skipped++
 			case op.Action == syncproto.ActionDecide:
 				res.Decisions++
+			case op.Action == syncproto.ActionWorklist:
+				res.Worklist++
 			default:
 				res.Edits++
 			}
-			body, err := json.Marshal(op)
+			kept := op
+			if op.Action == syncproto.ActionWorklist {
+				// The entry holds its prefill until it is done; the log
+				// keeps only that the op was applied (the laptop is not an
+				// archive of the roster).
+				kept.Fields = nil
+			}
+			body, err := json.Marshal(kept)
 			if err != nil {
 				return err
 			}
@@ -303,6 +317,14 @@ func (s *Store) ApplyHubOps(ctx context.Context, ops []syncproto.Op, cursor uint
 }
 
 func (s *Store) applyHubOp(ctx context.Context, tx *sql.Tx, op syncproto.Op) (bool, error) {
+	switch op.Action {
+	case syncproto.ActionWorklist:
+		return true, s.applyWorklist(ctx, tx, op)
+	case syncproto.ActionDecide, syncproto.ActionUpdate:
+	default:
+		return false, fmt.Errorf("the hub sent a change this laptop does not know (%q on %s): update jemput-agent; nothing of this sync was applied",
+			op.Action, op.RecordID)
+	}
 	r, versions, err := s.get(ctx, tx, op.RecordID)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil // not a record of this laptop (anymore): nothing to do
@@ -359,8 +381,6 @@ func (s *Store) applyHubOp(ctx context.Context, tx *sql.Tx, op syncproto.Op) (bo
 		if !changed {
 			return false, nil
 		}
-	default:
-		return false, nil
 	}
 	fieldsBlob, nameBlob, err := s.sealFields(r.ID, spec, r.Fields)
 	if err != nil {

@@ -154,12 +154,15 @@ func printSyncReport(s stdio, c common, rep agent.SyncReport) error {
 	if c.json {
 		return writeJSON(s.Out, map[string]any{"bundles": rep.Bundles, "ops": rep.Ops, "bytes": rep.Bytes, "acked_seq": rep.AckedSeq,
 			"held": rep.Held, "quarantined": rep.Quarantine, "conflicts": rep.Conflicts, "duplicates": rep.Duplicates,
-			"decisions": rep.Applied.Decisions, "edits": rep.Applied.Edits})
+			"decisions": rep.Applied.Decisions, "edits": rep.Applied.Edits, "worklist": rep.Applied.Worklist})
 	}
 	lang := c.language()
 	fmt.Fprintf(s.Out, label(lang, "Selesai: %d perubahan dalam %d paket diakui hub; %d keputusan dan %d perbaikan dari hub.\n",
 		"Done: %d changes in %d bundles acknowledged by the hub; %d decisions and %d fixes from the hub.\n"),
 		rep.Ops, rep.Bundles, rep.Applied.Decisions, rep.Applied.Edits)
+	if rep.Applied.Worklist > 0 {
+		fmt.Fprintf(s.Out, label(lang, "Daftar kerja: %d perubahan dari hub.\n", "Worklist: %d changes from the hub.\n"), rep.Applied.Worklist)
+	}
 	if rep.Conflicts+rep.Duplicates > 0 {
 		fmt.Fprintf(s.Out, label(lang, "Hub menandai %d konflik dan %d kemungkinan duplikat untuk diperiksa operator.\n",
 			"The hub flagged %d conflicts and %d likely duplicates for an operator.\n"), rep.Conflicts, rep.Duplicates)
