@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jemputbola/jemput/internal/record"
+	"github.com/jemputbola/jemput/internal/roster"
 	"github.com/jemputbola/jemput/internal/targets"
 	"github.com/jemputbola/jemput/internal/wilayah"
 )
@@ -42,7 +43,21 @@ type ReportStore interface {
 	// Daily counts the records under q.Under captured in the period by
 	// day (days since 1970-01-01 UTC) and kind.
 	Daily(ctx context.Context, q CoverageQuery) (map[int64]map[record.Kind]int64, error)
+	// RosterCounts counts, for each of villages with residents in the
+	// roster, its residents and those born on or before adultBorn
+	// (YYYY-MM-DD: aged 17 or older).
+	RosterCounts(ctx context.Context, villages []string, adultBorn string) (map[string]RosterCount, error)
 }
+
+// RosterCount is a village's residents in the roster.
+type RosterCount struct {
+	Residents int64
+	WajibKTP  int64 // residents aged 17 or older
+}
+
+// TargetFromRoster is CoverageRow.TargetFrom for a village whose target
+// was counted from the resident roster, with no target imported for it.
+const TargetFromRoster = "roster"
 
 // CoverageQuery selects what Coverage counts.
 type CoverageQuery struct {
@@ -149,15 +164,22 @@ type CoverageReport struct {
 	// Total is Region itself: the sum of the rows' counts; its target is
 	// Region's own, or else the sum of every row's when all have one.
 	Total CoverageRow `json:"total"`
+	// Notes say where figures come from when not from imported targets.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // CoverageRow is one region's figures. Percentages are nil where the
 // region has no target ("no target"): none is ever made up.
 type CoverageRow struct {
-	Region string       `json:"region"`
-	Name   string       `json:"name"`
-	Target *Target      `json:"target,omitempty"`
-	Counts RegionCounts `json:"counts"`
+	Region string  `json:"region"`
+	Name   string  `json:"name"`
+	Target *Target `json:"target,omitempty"`
+	// TargetFrom is TargetFromRoster when Target was counted from the
+	// resident roster (a village with no imported target): population and
+	// residents aged 17 or older on the period's last day. It has no
+	// birth or death rates, so only the KTP-el figures have a target.
+	TargetFrom string       `json:"target_from,omitempty"`
+	Counts     RegionCounts `json:"counts"`
 	// KTPCoverage is approved KTP-el records over the residents due one,
 	// in percent; KTPCoverageAll counts pending ones too.
 	KTPCoverage    *float64 `json:"ktp_coverage_pct"`
@@ -274,7 +296,31 @@ func (h *Hub) Coverage(ctx context.Context, tree RegionTree, q ReportQuery) (*Co
 	if err != nil {
 		return nil, err
 	}
+	// Villages without an imported target: the roster, if it has their
+	// residents, gives the KTP-el denominator.
+	fromRoster := map[string]bool{}
+	var missing []string
+	for _, c := range children {
+		if _, ok := tgs[c.Code]; !ok && c.Level == wilayah.Village {
+			missing = append(missing, c.Code)
+		}
+	}
+	if len(missing) > 0 {
+		rc, err := rs.RosterCounts(ctx, missing, roster.BornOnOrBefore(to, record.EKTPMinAge))
+		if err != nil {
+			return nil, err
+		}
+		for code, n := range rc {
+			tgs[code] = Target{Region: code, Year: to.Year(), Population: n.Residents, WajibKTP: n.WajibKTP}
+			fromRoster[code] = true
+		}
+		if len(rc) > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("KTP-el due in %d village(s) with no imported target counted from the resident roster: residents aged 17 or older on %s (no birth or death target for them).",
+				len(rc), rep.To))
+		}
+	}
 	var sum Target
+	anyRoster := false
 	allTargets := len(children) > 0
 	for _, c := range children {
 		row := CoverageRow{Region: c.Code, Name: c.Name, Counts: byCode[c.Code]}
@@ -284,6 +330,9 @@ func (h *Hub) Coverage(ctx context.Context, tree RegionTree, q ReportQuery) (*Co
 		}
 		delete(byCode, c.Code)
 		if t, ok := tgs[c.Code]; ok {
+			if fromRoster[c.Code] {
+				row.TargetFrom, anyRoster = TargetFromRoster, true
+			}
 			row.Target = &t
 			sum.Population += t.Population
 			sum.WajibKTP += t.WajibKTP
@@ -311,6 +360,9 @@ func (h *Hub) Coverage(ctx context.Context, tree RegionTree, q ReportQuery) (*Co
 		}
 		sum.Region, sum.Year = rep.Region, to.Year()
 		rep.Total.Target = &sum
+		if anyRoster {
+			rep.Total.TargetFrom = TargetFromRoster
+		}
 	}
 	for i := range rep.Rows {
 		rep.Rows[i].figures(rep.Days, rep.AsOf)
@@ -344,6 +396,9 @@ func (r *CoverageRow) figures(days int, asOf time.Time) {
 	}
 	r.KTPCoverage = pct(c.KTP.Approved, float64(t.WajibKTP))
 	r.KTPCoverageAll = pct(c.KTP.Approved+c.KTP.Pending, float64(t.WajibKTP))
+	if r.TargetFrom == TargetFromRoster {
+		return // a head count has no birth or death rates: nothing is made up
+	}
 	be := t.CBR * float64(t.Population) / 1000 * float64(days) / 365
 	de := t.CDR * float64(t.Population) / 1000 * float64(days) / 365
 	r.BirthsExpected, r.DeathsExpected = &be, &de

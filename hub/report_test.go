@@ -335,3 +335,62 @@ func TestReportColumns(t *testing.T) {
 		t.Errorf("married at 16: ktp_due %v", got[3])
 	}
 }
+
+// A village with no imported target takes its KTP-el target from the
+// roster: residents aged 17 or older on the period's last day. It has no
+// birth or death target; a village with an imported target keeps it.
+func TestCoverageVillageTargetFromRoster(t *testing.T) {
+	f := reportFixture(t)
+	ts, err := targets.Parse("v.csv", strings.NewReader("kode,tahun,penduduk,wajib_ktp\n64.11.01.2002,2026,500,300\n"), regions(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.h.ImportTargets(f.ctx, "v.csv", ts); err != nil {
+		t.Fatal(err)
+	}
+	f.importRoster(t, rosterCSV(t,
+		resident(1, "Siti Aminah", "P", "1985-03-12", "64.11.01.2001"),
+		resident(2, "Ma'ruf Hulau", "L", "1990-07-04", "64.11.01.2001"),
+		resident(3, "Lusia Bulan", "P", "2009-12-31", "64.11.01.2001"), // 17 on the last day
+		resident(4, "Yohanes Lawing", "L", "2015-06-01", "64.11.01.2001"),
+		resident(5, "Agnes Ding", "P", "1970-12-22", "64.11.01.2002"), // has an imported target
+	))
+	rep, err := f.h.Coverage(f.ctx, regions(t), year2026("64.11.01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]hub.CoverageRow{}
+	for _, r := range rep.Rows {
+		rows[r.Region] = r
+	}
+	a := rows["64.11.01.2001"]
+	if a.Target == nil || a.TargetFrom != hub.TargetFromRoster || a.Target.WajibKTP != 3 || a.Target.Population != 4 {
+		t.Fatalf("64.11.01.2001: target %+v from %q, want 3 of 4 residents from the roster", a.Target, a.TargetFrom)
+	}
+	// One approved KTP-el record of someone due, of three due.
+	if !near(a.KTPCoverage, 100.0/3) || a.BirthsExpected != nil || a.DeathsExpected != nil || a.BirthsOnTime != nil {
+		t.Errorf("64.11.01.2001 figures: ktp %v births %v deaths %v", a.KTPCoverage, a.BirthsExpected, a.DeathsExpected)
+	}
+	if b := rows["64.11.01.2002"]; b.Target == nil || b.TargetFrom != "" || b.Target.WajibKTP != 300 || b.BirthsExpected == nil {
+		t.Errorf("64.11.01.2002 keeps its imported target: %+v from %q", b.Target, b.TargetFrom)
+	}
+	if c := rows["64.11.01.2003"]; c.Target != nil {
+		t.Errorf("a village in neither: target %+v", c.Target)
+	}
+	if len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "resident roster") || !strings.Contains(rep.Notes[0], "1 village(s)") {
+		t.Errorf("notes %q", rep.Notes)
+	}
+	var csv strings.Builder
+	if err := hub.WriteCoverageCSV(&csv, rep); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(csv.String(), "\r\n")
+	if !strings.HasSuffix(lines[0], ",target_source") || !strings.HasPrefix(lines[1], "64.11.01.2001,") || !strings.HasSuffix(lines[1], ",roster") ||
+		!strings.HasSuffix(lines[2], ",import") || !strings.HasSuffix(lines[3], ",") {
+		t.Errorf("CSV:\n%s", csv.String())
+	}
+	// The district's own report is unchanged: it has its imported target.
+	if rep, err := f.h.Coverage(f.ctx, regions(t), year2026("64.11")); err != nil || len(rep.Notes) != 0 || rep.Rows[0].TargetFrom != "" {
+		t.Errorf("64.11: %v %+v", err, rep)
+	}
+}

@@ -11,13 +11,15 @@ import (
 
 // CoverageCSVHeader: one row per region; empty cells where the region has
 // no target. Backlog columns are the dates the oldest and the median
-// waiting record were received.
+// waiting record were received. target_source is "import" for an imported
+// target, "roster" for a village's counted from the resident roster (KTP-el
+// only), empty for none.
 var CoverageCSVHeader = []string{"region", "name", "population", "wajib_ktp", "wajib_ktp_estimated",
 	"ktp_approved", "ktp_pending", "ktp_coverage_pct", "ktp_coverage_incl_pending_pct",
 	"births_on_time", "births_within_year", "births_later", "births_expected", "births_on_time_pct", "births_all_pct",
 	"deaths_on_time", "deaths_within_year", "deaths_later", "deaths_expected", "deaths_on_time_pct", "deaths_all_pct",
 	"captured", "awaiting_review", "approved", "needs_correction", "rejected", "withdrawn",
-	"backlog", "backlog_oldest_received", "backlog_median_received"}
+	"backlog", "backlog_oldest_received", "backlog_median_received", "target_source"}
 
 // WriteCoverageCSV writes rep as RFC 4180 CSV, one row per region: the
 // CLI's --csv and the web page's download are the same bytes.
@@ -38,7 +40,7 @@ func WriteCoverageCSV(w io.Writer, rep *CoverageReport) error {
 			itoa(c.Deaths.OnTime), itoa(c.Deaths.WithinYear), itoa(c.Deaths.Later), FormatPct(r.DeathsExpected, 1), FormatPct(r.DeathsOnTime, 2), FormatPct(r.DeathsAll, 2),
 			itoa(c.Captured()), itoa(c.Flow[record.StatusReceived]), itoa(c.Flow[record.StatusApproved]),
 			itoa(c.Flow[record.StatusNeedsCorrection]), itoa(c.Flow[record.StatusRejected]), itoa(c.Flow[record.StatusWithdrawn]),
-			itoa(c.Backlog.Count), dateOf(c.Backlog.Oldest), dateOf(c.Backlog.Median))
+			itoa(c.Backlog.Count), dateOf(c.Backlog.Oldest), dateOf(c.Backlog.Median), targetSource(r))
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -71,4 +73,14 @@ func dateOf(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
+}
+
+func targetSource(r CoverageRow) string {
+	switch {
+	case r.Target == nil:
+		return ""
+	case r.TargetFrom != "":
+		return r.TargetFrom
+	}
+	return "import"
 }

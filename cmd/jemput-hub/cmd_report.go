@@ -244,6 +244,9 @@ func writeCoverageTable(w io.Writer, rep *hub.CoverageReport) error {
 		return err
 	}
 	fmt.Fprintln(w, "\nOn time: within 60 days of the birth, 30 of the death. Expected = crude rate x population / 1000 x days / 365.")
+	for _, n := range rep.Notes {
+		fmt.Fprintln(w, n)
+	}
 	return nil
 }
 

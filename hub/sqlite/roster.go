@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -204,4 +205,31 @@ func (t *tx) PutWorklistSent(w hub.WorklistItem) error {
 		return fmt.Errorf("worklist sent to %s: %w", w.Device, err)
 	}
 	return nil
+}
+
+// RosterCounts counts the roster's residents of villages, and those born
+// on or before adultBorn.
+func (s *Store) RosterCounts(ctx context.Context, villages []string, adultBorn string) (map[string]hub.RosterCount, error) {
+	out := map[string]hub.RosterCount{}
+	err := chunks(villages, func(part []string, marks string) error {
+		rows, err := s.db.QueryContext(ctx, `SELECT village_code, count(*), sum(CASE WHEN birth_date <= ? THEN 1 ELSE 0 END)
+			FROM roster WHERE village_code IN (`+marks+`) GROUP BY village_code`, anys([]any{adultBorn}, part)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v string
+			var c hub.RosterCount
+			if err := rows.Scan(&v, &c.Residents, &c.WajibKTP); err != nil {
+				return err
+			}
+			out[v] = c
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("roster counts: %w", err)
+	}
+	return out, nil
 }
