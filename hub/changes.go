@@ -15,9 +15,14 @@ import (
 const MaxChangesPerBundle = 5000
 
 // Changes seals, for device, the hub ops after cursor (decisions, operator
-// edits, conflict resolutions on its records). It returns nil when there
-// are none. The bundle's SeqLast is the device's next cursor.
+// edits, conflict resolutions on its records, worklist entries). It
+// returns nil when there are none. The bundle's SeqLast is the device's
+// next cursor.
 func (h *Hub) Changes(ctx context.Context, deviceID string, after uint64) ([]byte, syncproto.Header, error) {
+	return h.changes(ctx, deviceID, after, MaxChangesPerBundle)
+}
+
+func (h *Hub) changes(ctx context.Context, deviceID string, after uint64, limit int) ([]byte, syncproto.Header, error) {
 	var (
 		dev Device
 		ops []syncproto.Op
@@ -27,7 +32,7 @@ func (h *Hub) Changes(ctx context.Context, deviceID string, after uint64) ([]byt
 		if dev, err = tx.Device(deviceID); err != nil {
 			return err
 		}
-		ops, err = tx.Downstream(deviceID, after, MaxChangesPerBundle)
+		ops, err = tx.Downstream(deviceID, after, limit)
 		return err
 	})
 	if err != nil {

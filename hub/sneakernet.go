@@ -71,18 +71,31 @@ func (h *Hub) bundleLen(ctx context.Context, data []byte) (int, string, error) {
 	return int(d.Size()), hdr.Sender, nil
 }
 
+// MaxReturnChanges bounds the hub ops in one return file. A return file
+// holds one bundle and the hub does not know how far the laptop has
+// applied, so it carries the device's changes from the start: far more
+// than one HTTP round (a worklist alone can be thousands of entries).
+const MaxReturnChanges = 100_000
+
 // ReturnFile writes what goes back on the USB stick: the signed receipts
 // and, sealed to the device, the hub's changes for it. Without a cursor
 // from the device, it sends its changes from the start (up to
-// MaxChangesPerBundle); the laptop applies each op once.
+// MaxReturnChanges, fewer if they would not fit in one bundle); the laptop
+// applies each op once. A laptop whose changes outgrow that needs one
+// sync over the network.
 func (h *Hub) ReturnFile(ctx context.Context, w io.Writer, device string, results []Result) error {
 	receipts := make([][]byte, len(results))
 	for i, r := range results {
 		receipts[i] = r.Signed
 	}
-	b, _, err := h.Changes(ctx, device, 0)
-	if err != nil {
-		return err
+	for limit := MaxReturnChanges; ; limit /= 2 {
+		b, _, err := h.changes(ctx, device, 0, limit)
+		if err != nil {
+			return err
+		}
+		if len(b) > syncproto.DefaultMaxBundleBytes && limit > MaxChangesPerBundle {
+			continue
+		}
+		return syncproto.WriteReturn(w, receipts, b)
 	}
-	return syncproto.WriteReturn(w, receipts, b)
 }

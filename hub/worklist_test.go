@@ -294,3 +294,32 @@ func TestWorklistLargerThanABundle(t *testing.T) {
 		t.Errorf("one resident done: %+v", rep.Worklists)
 	}
 }
+
+// The USB return file carries a worklist longer than one HTTP round.
+func TestWorklistInReturnFile(t *testing.T) {
+	f := newFixture(t)
+	var rs []roster.Resident
+	for i := 1; len(rs) < hub.MaxChangesPerBundle+500; i++ {
+		birth := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -i).Format(time.DateOnly)
+		rs = append(rs, resident(1, fmt.Sprintf("Warga %d", i), "L", birth, villageA))
+	}
+	f.importRoster(t, rosterCSV(t, rs...))
+	d := f.enrolIn(t, "Petugas A", villageA)
+	c := d.create(t, record.KindEKTP, ektpFields(t, 1))
+	_, results, err := f.h.ImportFile(f.ctx, bytes.NewReader(f.seal(t, d, c)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ret bytes.Buffer
+	if err := f.h.ReturnFile(f.ctx, &ret, d.id, results); err != nil {
+		t.Fatal(err)
+	}
+	_, b, err := syncproto.ReadReturn(&ret, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ops, err := d.opener(f.hubID.Public()).Open(bytes.NewReader(b))
+	if err != nil || len(ops) != len(rs) {
+		t.Fatalf("return file: %d ops, %v; want the %d worklist entries", len(ops), err, len(rs))
+	}
+}
