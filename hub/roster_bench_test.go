@@ -58,19 +58,24 @@ func BenchmarkImportRoster(b *testing.B) {
 		}
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
-	b.Run("approve", func(b *testing.B) {
-		// Records of residents on the worklist of 64.11.01's laptop.
-		var due []roster.Resident
-		for _, r := range rs {
-			if !r.HasKTPEl && r.AgeOn(t0) >= 17 && r.Village[:8] == "64.11.01" {
-				due = append(due, r)
-			}
+	// Residents on the worklist of 64.11.01's laptop, each approved once
+	// (the benchmark function runs more than once).
+	var due []roster.Resident
+	for _, r := range rs {
+		if !r.HasKTPEl && r.AgeOn(t0) >= 17 && r.Village[:8] == "64.11.01" {
+			due = append(due, r)
 		}
+	}
+	b.Run("approve", func(b *testing.B) {
 		d := ds[0]
 		var ops []syncproto.Op
 		var ids []string
 		for i := 0; i < b.N; i++ {
-			r := due[i%len(due)]
+			if len(due) == 0 {
+				b.Fatal("no resident left to approve")
+			}
+			r := due[0]
+			due = due[1:]
 			fields := fixtureFields(b, record.KindEKTP)
 			fields["nik"], fields["full_name"], fields["sex"], fields["birth_date"], fields["village_code"], fields["kk_number"] =
 				r.NIK, r.Name, r.Sex, r.Birth, r.Village, r.KKNumber

@@ -89,6 +89,11 @@ type Tx interface {
 	// Residents lists the roster's residents of one village (exact code),
 	// by NIK.
 	Residents(village string) ([]Resident, error)
+	// ResidentsDue lists the residents of village (exact code) who may be
+	// on a worklist: without a KTP-el and born on or before adultBorn, or
+	// without a birth certificate and born after grownBorn (dates
+	// YYYY-MM-DD), by NIK.
+	ResidentsDue(village, adultBorn, grownBorn string) ([]Resident, error)
 	// ResidentsByKK lists the roster's residents on family card kk, by NIK.
 	ResidentsByKK(kk string) ([]Resident, error)
 	// RosterVillages lists the village codes of the roster's residents in

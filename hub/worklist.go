@@ -84,12 +84,12 @@ type entry struct {
 // worklistOf is what every laptop assigned village should have of it on
 // day, by entry id.
 func worklistOf(tx Tx, village string, day time.Time) (map[string]entry, error) {
-	rs, err := tx.Residents(village)
+	adult := roster.BornOnOrBefore(day, record.EKTPMinAge) // 17 or older: born on or before
+	grown := roster.BornOnOrBefore(day, 18)                // 18 or older
+	rs, err := tx.ResidentsDue(village, adult, grown)
 	if err != nil {
 		return nil, err
 	}
-	adult := roster.BornOnOrBefore(day, record.EKTPMinAge) // 17 or older: born on or before
-	grown := roster.BornOnOrBefore(day, 18)                // 18 or older
 	var ektp, birth []Resident
 	var keys, dates []string
 	for _, r := range rs {

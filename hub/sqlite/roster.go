@@ -69,17 +69,23 @@ func (t *tx) Residents(village string) ([]hub.Resident, error) {
 	return t.residents("roster of "+village, "village_code = ? ORDER BY nik", village)
 }
 
+func (t *tx) ResidentsDue(village, adultBorn, grownBorn string) ([]hub.Resident, error) {
+	return t.residents("roster of "+village, `village_code = ? AND ((has_ktp_el = 0 AND birth_date <= ?)
+		OR (has_birth_certificate = 0 AND birth_date > ?)) ORDER BY nik`, village, adultBorn, grownBorn)
+}
+
 func (t *tx) ResidentsByKK(kk string) ([]hub.Resident, error) {
 	return t.residents("roster by family card", "kk_number = ? ORDER BY nik", kk)
 }
 
 // inRegion is the condition "col is region or a code under it" and its
-// arguments ('/' sorts right after '.': a range on the index).
+// arguments: one range on the index, from the code itself to the code
+// followed by '/', which sorts right after '.' and before any digit.
 func inRegion(col, region string) (string, []any) {
 	if region == "" {
 		return "1 = 1", nil
 	}
-	return "(" + col + " = ? OR (" + col + " >= ? AND " + col + " < ?))", []any{region, region + ".", region + "/"}
+	return col + " >= ? AND " + col + " < ?", []any{region, region + "/"}
 }
 
 func (t *tx) RosterVillages(region string) ([]string, error) {

@@ -62,6 +62,14 @@ func TestRosterStore(t *testing.T) {
 		if rs, err := tx.Residents("64.11.01.2001"); err != nil || len(rs) != 0 {
 			t.Errorf("a village its residents left: %+v, %v", rs, err)
 		}
+		// Due: e2 (born 2015, no KTP-el, no certificate) is under 18; e1
+		// (1990, KTP-el now) is due nothing.
+		if rs, err := tx.ResidentsDue("64.11.01.2002", "2009-11-20", "2008-11-20"); err != nil || len(rs) != 1 || rs[0].EntryID != "e2" {
+			t.Errorf("ResidentsDue = %+v, %v", rs, err)
+		}
+		if rs, err := tx.ResidentsDue("64.11.01.2002", "2009-11-20", "2015-06-01"); err != nil || len(rs) != 0 {
+			t.Errorf("ResidentsDue, all grown = %+v, %v", rs, err)
+		}
 		if rs, err := tx.ResidentsByKK("6411010101200003"); err != nil || len(rs) != 2 {
 			t.Errorf("ResidentsByKK = %+v, %v", rs, err)
 		}

@@ -17,7 +17,10 @@ CREATE TABLE roster (
     entry_id     TEXT NOT NULL UNIQUE,
     imported_at  BIGINT NOT NULL            -- unix ms of the import that last changed the row
 );
-CREATE INDEX roster_village ON roster (village_code, birth_date);
+-- By village, flag and birth date: a worklist refresh reads only the
+-- residents due something, not the whole village.
+CREATE INDEX roster_ktp ON roster (village_code, has_ktp_el, birth_date);
+CREATE INDEX roster_cert ON roster (village_code, has_birth_certificate, birth_date);
 CREATE INDEX roster_kk ON roster (kk_number);
 
 -- What each laptop was last sent of each worklist entry: state open (with
