@@ -55,7 +55,7 @@ type RosterReport struct {
 //
 // r's name, when it has one (an *os.File), names the file in messages.
 func (h *Hub) ImportRoster(ctx context.Context, r io.Reader, by string) (RosterReport, error) {
-	rep := RosterReport{Source: "roster"}
+	rep := RosterReport{Source: "roster", SkippedRows: []*roster.Error{}}
 	if n, ok := r.(interface{ Name() string }); ok && n.Name() != "" {
 		rep.Source = n.Name()
 	}
@@ -63,7 +63,8 @@ func (h *Hub) ImportRoster(ctx context.Context, r io.Reader, by string) (RosterR
 	if err != nil {
 		return rep, err
 	}
-	rep.Skipped, rep.SkippedRows = len(res.Skipped), res.Skipped
+	rep.Skipped = len(res.Skipped)
+	rep.SkippedRows = append(rep.SkippedRows, res.Skipped...)
 	if len(res.Rows) == 0 {
 		return rep, nil
 	}
