@@ -57,7 +57,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if !in.LastSync.IsZero() {
 		d.LastSync = ago(s.cfg.Now(), in.LastSync, record.ParseLang(d.Lang))
 	}
-	if counts, err := wlCounts(ctx, st); err == nil {
+	if counts, err := st.WorklistCounts(ctx); err == nil {
 		for _, byKind := range counts {
 			for _, n := range byKind {
 				d.Worklist += n

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"net/http"
@@ -9,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jemputbola/jemput/agent"
 	"github.com/jemputbola/jemput/agent/hubclient"
 	"github.com/jemputbola/jemput/agent/store"
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/hub/httpapi"
 	"github.com/jemputbola/jemput/hub/sqlite"
+	"github.com/jemputbola/jemput/internal/roster"
 	"github.com/jemputbola/jemput/syncproto"
 )
 
@@ -78,4 +81,38 @@ func (s *site) enroll(t testing.TB, th *testHub, villages []string) {
 	if err := st.Enroll(ctx, store.Hub{URL: th.srv.URL, Key: resp.Hub, Villages: resp.Villages}, resp.Officer); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// importRoster loads residents into th's roster, as `jemput-hub roster
+// import` does; every row must be good.
+func (th *testHub) importRoster(t testing.TB, rs []roster.Resident) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := roster.Write(&b, rs); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := th.hub.ImportRoster(context.Background(), &b, "admin")
+	if err != nil || rep.Skipped > 0 {
+		t.Fatalf("import roster: %+v, %v", rep, err)
+	}
+}
+
+// syncNow syncs the site's laptop with its hub, as `jemput-agent sync`
+// does, outside the pages.
+func (s *site) syncNow(t testing.TB) agent.SyncReport {
+	t.Helper()
+	ctx := context.Background()
+	st, err := s.db.Unlock(ctx, []byte(testPass), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := httpTransport(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := agent.New(st, regions(t)).Sync(ctx, tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

@@ -65,7 +65,7 @@ func (s *Server) newForm(w http.ResponseWriter, r *http.Request) {
 	}
 	var from string
 	if wl := r.URL.Query().Get("from"); wl != "" {
-		e, err := wlEntry(r.Context(), sessionOf(r).agent.Store(), wl)
+		e, err := sessionOf(r).agent.Store().WorklistEntry(r.Context(), wl)
 		if err != nil || e.Kind != spec.Kind {
 			s.refuse(w, r, http.StatusNotFound, "Entri daftar kerja tidak ditemukan (mungkin sudah selesai).", "Worklist entry not found (it may be done already).")
 			return

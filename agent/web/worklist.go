@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jemputbola/jemput/agent/store"
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/webkit"
 )
@@ -35,7 +36,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := sessionOf(r).agent.Store()
 	env := s.env(r)
-	counts, err := wlCounts(ctx, st)
+	counts, err := st.WorklistCounts(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -66,7 +67,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d.Village != nil {
-		entries, err := wlList(ctx, st, want)
+		entries, err := st.Worklist(ctx, want)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -78,7 +79,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "worklist.html", d)
 }
 
-func worklistRowOf(e worklistEntry, lang record.Lang, now time.Time) worklistRow {
+func worklistRowOf(e store.WorklistEntry, lang record.Lang, now time.Time) worklistRow {
 	spec, _ := record.SpecFor(e.Kind)
 	row := worklistRow{ID: e.ID, Kind: string(e.Kind), Name: spec.Name(e.Fields)}
 	if fd, ok := spec.Field("sex"); ok {
