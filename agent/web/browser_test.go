@@ -24,6 +24,7 @@ func TestOfficerInChromium(t *testing.T) {
 	th := newTestHub(t)
 	s := newSite(t, Config{})
 	villages := synth.Villages(regions(t), "64.11")[:2]
+	th.importRoster(t, worklistRoster(villages[0], "64.11.02.2001"))
 	s.enroll(t, th, villages)
 	g := synth.New(11, time.Now(), villages)
 
@@ -169,6 +170,50 @@ func TestOfficerInChromium(t *testing.T) {
 
 	syncNow("sync")
 	hctx := context.Background()
+
+	// The worklist the sync brought: the village's residents due a KTP-el
+	// or a birth certificate; an entry starts a form filled from the roster.
+	step("open the worklist",
+		chromedp.Navigate(s.srv.URL+"/"),
+		chromedp.Click(chromedp.CSS(`a[href="/worklist"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#villages`)),
+		chromedp.Click(chromedp.CSS(`a[href="/worklist?village=`+villages[0]+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#entries`)))
+	if rows := text(`#entries tbody`); !strings.Contains(rows, "Ma'ruf <b>Ngau</b>") || !strings.Contains(rows, "Lusia Ngau") || strings.Contains(rows, "6411011405900003") {
+		t.Fatalf("worklist rows: %q", rows)
+	}
+	step("start a form from the worklist",
+		chromedp.Click(chromedp.CSS(`#entries a[href^="/new/ektp?from="]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#from-worklist`)))
+	for path, want := range map[string]string{"nik": "6411011405900003", "kk_number": "6411010101200001", "full_name": "Ma'ruf <b>Ngau</b>",
+		"birth_date": "1990-05-14", "sex": "L", "village_code": villages[0]} {
+		if got := value("#" + inputID(path)); got != want {
+			t.Fatalf("worklist prefill: %s is %q, want %q", path, got, want)
+		}
+	}
+	// The roster let markup into the name; the form's rule does not, and
+	// says so beside the name with everything kept.
+	rest := g.EKTP()
+	for _, p := range []string{"nik", "kk_number", "full_name", "birth_date", "sex", "village_code"} {
+		delete(rest, p)
+	}
+	fill(record.KindEKTP, rest)
+	step("send the roster's name", chromedp.Click(chromedp.CSS(`#submit`)), chromedp.WaitVisible(chromedp.CSS(`#f-full_name-msg .field-error`)))
+	if got := value(`#f-nik`); got != "6411011405900003" {
+		t.Fatalf("after the refusal the NIK is %q", got)
+	}
+	fromWorklist := currentID()
+	step("fix the name and send",
+		chromedp.SetValue(chromedp.CSS(`#f-full_name`), "Ma'ruf Ngau"),
+		chromedp.Click(chromedp.CSS(`#submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#status[data-status="submitted"]`)))
+	if r := s.record(t, fromWorklist); r.Fields["nik"] != "6411011405900003" || r.Fields["full_name"] != "Ma'ruf Ngau" {
+		t.Fatalf("the worklist record: %v", r.Fields)
+	}
+	syncNow("sync the worklist record")
+	if _, err := th.hub.Decide(hctx, fromWorklist, record.StatusApproved, "", nil, "operator"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := th.hub.Decide(hctx, ids[record.KindEKTP], record.StatusApproved, "", nil, "operator"); err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +221,12 @@ func TestOfficerInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	syncNow("sync again")
-	if done := text(`#sync-done`); !strings.Contains(done, "2 keputusan") {
+	if done := text(`#sync-done`); !strings.Contains(done, "3 keputusan") {
 		t.Fatalf("sync result: %q", done)
+	}
+	step("the registered resident leaves the worklist", chromedp.Navigate(s.srv.URL+"/worklist?village="+villages[0]), chromedp.WaitVisible(chromedp.CSS(`#entries`)))
+	if rows := text(`#entries tbody`); strings.Contains(rows, "Ma'ruf") || !strings.Contains(rows, "Lusia Ngau") {
+		t.Fatalf("worklist after the approval: %q", rows)
 	}
 	step("see the approval", chromedp.Navigate(s.srv.URL+"/records/"+ids[record.KindEKTP]), chromedp.WaitVisible(chromedp.CSS(`#registration-number`)))
 	if n := text(`#registration-number`); !strings.Contains(n, "-KTP-") {
