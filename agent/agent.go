@@ -87,6 +87,18 @@ func NewID() (string, error) {
 // CaptureAs is Capture with the id given (see NewID). An id that is not a
 // UUID is refused; one already in use is store.ErrExists.
 func (a *Agent) CaptureAs(ctx context.Context, id string, kind record.Kind, fields record.Fields) (*record.Record, error) {
+	return a.capture(ctx, id, kind, fields, "")
+}
+
+// CaptureFromWorklist is CaptureAs for a form started from worklist entry
+// (store.WorklistEntry's id): the worklist then shows the resident as
+// recorded, so no one captures them twice before the hub approves. An
+// empty entry links nothing.
+func (a *Agent) CaptureFromWorklist(ctx context.Context, id, entry string, kind record.Kind, fields record.Fields) (*record.Record, error) {
+	return a.capture(ctx, id, kind, fields, entry)
+}
+
+func (a *Agent) capture(ctx context.Context, id string, kind record.Kind, fields record.Fields, entry string) (*record.Record, error) {
 	if _, err := record.SpecFor(kind); err != nil {
 		return nil, err
 	}
@@ -103,7 +115,11 @@ func (a *Agent) CaptureAs(ctx context.Context, id string, kind record.Kind, fiel
 			return nil, fmt.Errorf("new tracking code: %w", err)
 		}
 		r.TrackingCode = string(code)
-		_, err = a.store.Create(ctx, r, map[string]string{"tracking_code": string(code), "officer": a.store.Officer()})
+		meta := map[string]string{"tracking_code": string(code), "officer": a.store.Officer()}
+		if entry != "" {
+			meta[store.MetaWorklistEntry] = entry
+		}
+		_, err = a.store.Create(ctx, r, meta)
 		if errors.Is(err, store.ErrTrackingCodeTaken) && attempt < 5 {
 			continue
 		}

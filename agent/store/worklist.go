@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/syncproto"
@@ -48,6 +49,9 @@ func (s *Store) applyWorklist(ctx context.Context, tx *sql.Tx, op syncproto.Op) 
 		}
 	case syncproto.WorklistDone:
 		if _, err := tx.ExecContext(ctx, "DELETE FROM worklist WHERE id = ?", op.RecordID); err != nil {
+			return fmt.Errorf("remove worklist entry %s: %w", op.RecordID, err)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM worklist_started WHERE entry_id = ?", op.RecordID); err != nil {
 			return fmt.Errorf("remove worklist entry %s: %w", op.RecordID, err)
 		}
 	default:
@@ -148,4 +152,60 @@ func (s *Store) WorklistCounts(ctx context.Context) (map[string]map[record.Kind]
 		out[v][record.Kind(kind)] = n
 	}
 	return out, rows.Err()
+}
+
+// MetaWorklistEntry is the create op's meta key naming the worklist entry a
+// record was started from (Create records the link; the hub may read it).
+const MetaWorklistEntry = "worklist_entry"
+
+// startWorklist links entry to the record started from it, in the
+// record's own transaction. A later record from the same entry (the first
+// was withdrawn, say) takes the link over.
+func startWorklist(ctx context.Context, tx *sql.Tx, entry, recordID string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO worklist_started (entry_id, record_id) VALUES (?, ?)
+		ON CONFLICT (entry_id) DO UPDATE SET record_id = excluded.record_id`, entry, recordID); err != nil {
+		return fmt.Errorf("link record %s to worklist entry %s: %w", recordID, entry, err)
+	}
+	return nil
+}
+
+// WorklistStarted returns, for the worklist entries of village that a
+// record was started from, that record's summary, by entry id.
+func (s *Store) WorklistStarted(ctx context.Context, village string) (map[string]Summary, error) {
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT w.entry_id, w.record_id FROM worklist_started w
+		JOIN worklist e ON e.id = w.entry_id WHERE e.village_code = ?`, village)
+	if err != nil {
+		return nil, fmt.Errorf("read worklist records: %w", err)
+	}
+	defer rows.Close()
+	byRecord := map[string][]string{}
+	var ids []any
+	for rows.Next() {
+		var entry, id string
+		if err := rows.Scan(&entry, &id); err != nil {
+			return nil, fmt.Errorf("read worklist records: %w", err)
+		}
+		if byRecord[id] == nil {
+			ids = append(ids, id)
+		}
+		byRecord[id] = append(byRecord[id], entry)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read worklist records: %w", err)
+	}
+	out := map[string]Summary{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := s.summaries(ctx, `SELECT id, kind, status, tracking_code, village_code, name, flags, decision, created_at, updated_at
+		FROM records WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	for _, sm := range list {
+		for _, entry := range byRecord[sm.ID] {
+			out[entry] = sm
+		}
+	}
+	return out, nil
 }

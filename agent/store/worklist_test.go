@@ -182,3 +182,68 @@ func TestWorklistBlobBoundToRow(t *testing.T) {
 		t.Fatal("a blob moved to another entry opened")
 	}
 }
+
+// A record created from a worklist entry is linked to it in the same
+// transaction; a later record from the entry takes the link over; the
+// link goes with the entry.
+func TestWorklistStarted(t *testing.T) {
+	ctx := context.Background()
+	_, st, _ := newStore(t, nil)
+	const a = "64.11.01.2001"
+	if _, err := st.ApplyHubOps(ctx, []syncproto.Op{
+		worklistOp("wl-ektp-7", record.KindEKTP, "open", ektpEntry("6411011203850002", "Ma'ruf Hulau", a)),
+		worklistOp("wl-ektp-8", record.KindEKTP, "open", ektpEntry("6411010407900002", "Agnes Ding", a)),
+	}, hubSeq); err != nil {
+		t.Fatal(err)
+	}
+	started := func() map[string]string {
+		t.Helper()
+		m, err := st.WorklistStarted(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for e, sm := range m {
+			out[e] = sm.ID + " " + sm.Name
+		}
+		return out
+	}
+	if got := started(); len(got) != 0 {
+		t.Fatalf("links before any record: %v", got)
+	}
+	first := ektp(uuid.NewString(), "AAAA-AAAA-AAA1", "6411011203850002", "Ma'ruf Hulau")
+	op, err := st.Create(ctx, first, map[string]string{MetaWorklistEntry: "wl-ektp-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.Meta[MetaWorklistEntry] != "wl-ektp-7" {
+		t.Errorf("the create op does not name its entry: %v", op.Meta)
+	}
+	if got := started(); len(got) != 1 || got["wl-ektp-7"] != first.ID+" Ma'ruf Hulau" {
+		t.Fatalf("after the first record: %v", got)
+	}
+	// A record of an id already taken fails whole: no link to it is left.
+	if _, err := st.Create(ctx, ektp(first.ID, "AAAA-AAAA-AAA2", "6411010407900002", "Agnes Ding"),
+		map[string]string{MetaWorklistEntry: "wl-ektp-8"}); !errors.Is(err, ErrExists) {
+		t.Fatalf("create under a taken id: %v", err)
+	}
+	if got := started(); len(got) != 1 {
+		t.Fatalf("a failed create left a link: %v", got)
+	}
+	second := ektp(uuid.NewString(), "AAAA-AAAA-AAA3", "6411011203850002", "Ma'ruf Hulau")
+	if _, err := st.Create(ctx, second, map[string]string{MetaWorklistEntry: "wl-ektp-7"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := started(); got["wl-ektp-7"] != second.ID+" Ma'ruf Hulau" {
+		t.Fatalf("the second record did not take the link: %v", got)
+	}
+	if _, err := st.ApplyHubOps(ctx, []syncproto.Op{worklistOp("wl-ektp-7", record.KindEKTP, "done", nil)}, hubSeq); err != nil {
+		t.Fatal(err)
+	}
+	if got := started(); len(got) != 0 {
+		t.Fatalf("links after the entry was done: %v", got)
+	}
+	if _, err := st.Get(ctx, first.ID); err != nil {
+		t.Fatalf("the record itself must stay: %v", err)
+	}
+}

@@ -105,6 +105,11 @@ func (s *Store) create(ctx context.Context, tx *sql.Tx, r *record.Record, meta m
 	if err := s.index(ctx, tx, spec, r.ID, r.Fields); err != nil {
 		return syncproto.Op{}, err
 	}
+	if entry := meta[MetaWorklistEntry]; entry != "" {
+		if err := startWorklist(ctx, tx, entry, r.ID); err != nil {
+			return syncproto.Op{}, err
+		}
+	}
 	op := syncproto.Op{DeviceID: s.deviceID, Seq: seq, HLC: ts, RecordID: r.ID, Kind: r.Kind,
 		Action: syncproto.ActionCreate, Fields: r.Fields.Clone(), Meta: meta}
 	return op, s.appendOp(ctx, tx, &op)

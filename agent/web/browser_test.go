@@ -210,6 +210,9 @@ func TestOfficerInChromium(t *testing.T) {
 	if r := s.record(t, fromWorklist); r.Fields["nik"] != "6411011405900003" || r.Fields["full_name"] != "Ma'ruf Ngau" {
 		t.Fatalf("the worklist record: %v", r.Fields)
 	}
+	step("the worklist shows the record, not a second form",
+		chromedp.Navigate(s.srv.URL+"/worklist?village="+villages[0]),
+		chromedp.WaitVisible(chromedp.CSS(`#entries a.started[href="/records/`+fromWorklist+`"][data-status="submitted"]`)))
 	syncNow("sync the worklist record")
 	if _, err := th.hub.Decide(hctx, fromWorklist, record.StatusApproved, "", nil, "operator"); err != nil {
 		t.Fatal(err)

@@ -107,7 +107,15 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request) {
 				delete(fields, k)
 			}
 		}
-		rec, err = a.CaptureAs(ctx, id, spec.Kind, fields)
+		// Only a live entry of this kind is linked; with a stale one (done
+		// since the form opened) the record is saved all the same.
+		entry := r.PostFormValue("from")
+		if entry != "" {
+			if e, werr := a.Store().WorklistEntry(ctx, entry); werr != nil || e.Kind != spec.Kind {
+				entry = ""
+			}
+		}
+		rec, err = a.CaptureFromWorklist(ctx, id, entry, spec.Kind, fields)
 		if err != nil && !errors.Is(err, store.ErrExists) {
 			s.refuse(w, r, http.StatusBadRequest, "Formulir ini tidak dapat disimpan: muat ulang halaman.", "This form cannot be saved: reload the page.")
 			return

@@ -20,6 +20,14 @@ type worklistVillage struct {
 
 type worklistRow struct {
 	ID, Kind, Name, Sex, Born, Age string
+	// Started is the record already begun from this entry, if any: the
+	// row links to it instead of inviting a second capture.
+	Started *startedRecord
+}
+
+type startedRecord struct {
+	ID, TrackingCode, Status, StatusLabel string
+	Draft, Withdrawn                      bool
 }
 
 type worklistPage struct {
@@ -72,8 +80,19 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+		started, err := st.WorklistStarted(ctx, want)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		for _, e := range entries {
-			d.Rows = append(d.Rows, worklistRowOf(e, env.lang, s.cfg.Now()))
+			row := worklistRowOf(e, env.lang, s.cfg.Now())
+			if sm, ok := started[e.ID]; ok {
+				row.Started = &startedRecord{ID: sm.ID, TrackingCode: sm.TrackingCode, Status: string(sm.Status),
+					StatusLabel: sm.Status.Label(env.lang), Draft: sm.Status == record.StatusDraft || sm.Status == record.StatusNeedsCorrection,
+					Withdrawn: sm.Status == record.StatusWithdrawn}
+			}
+			d.Rows = append(d.Rows, row)
 		}
 	}
 	s.render(w, http.StatusOK, "worklist.html", d)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jemputbola/jemput/agent"
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/roster"
 	"github.com/jemputbola/jemput/internal/synth"
@@ -43,7 +42,8 @@ func TestWorklistPages(t *testing.T) {
 		t.Fatalf("sync applied %d worklist entries, want 2 (Ma'ruf's KTP-el, Lusia's birth)", rep.Applied.Worklist)
 	}
 	c := s.browser(t)
-	if _, csrf := s.unlock(t, c, testPass); csrf == "" {
+	_, csrf := s.unlock(t, c, testPass)
+	if csrf == "" {
 		t.Fatal("unlock failed")
 	}
 
@@ -102,23 +102,52 @@ func TestWorklistPages(t *testing.T) {
 		}
 	}
 
-	// The officer completes and sends Ma'ruf's record (his name as his
-	// documents spell it: the record's rules refuse markup the roster let
-	// through); once the hub has approved it, his entry leaves the list and
-	// Lusia's stays.
+	// The officer completes Ma'ruf's form (his name as his documents spell
+	// it: the record's rules refuse the markup the roster let through) and
+	// sends it. Until the hub approves it, his row shows the record, not a
+	// second "start form".
+	if !strings.Contains(form, `name="from" value="`+links["ektp"]+`"`) {
+		t.Fatal("the form does not carry its worklist entry")
+	}
+	sent := url.Values{"csrf": {csrf}, "id": {formID(t, form)}, "kind": {"ektp"}, "from": {links["ektp"]}, "action": {"submit"}}
 	fields := gen(t).EKTP()
 	for k, v := range map[string]string{"nik": "6411011405900003", "kk_number": "6411010101200001", "full_name": "Ma'ruf Ngau",
 		"birth_date": "1990-05-14", "sex": "L", "village_code": a} {
 		fields[k] = v
 	}
-	rec := s.capture(t, record.KindEKTP, fields)
-	st, err := s.db.Unlock(context.Background(), []byte(testPass), nil)
-	if err != nil {
-		t.Fatal(err)
+	for k, v := range fields {
+		if v != "false" {
+			sent.Set(k, v)
+		}
 	}
-	if _, probs, err := agent.New(st, regions(t)).Submit(context.Background(), rec.ID, true); err != nil {
-		t.Fatalf("submit: %v %+v", err, probs)
+	if res, body := post(t, c, s.srv.URL+"/save", sent); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit the worklist form: %d %.400s", res.StatusCode, body)
 	}
+	rec := s.record(t, sent.Get("id"))
+	if rec.Status != record.StatusSubmitted || rec.Fields["nik"] != "6411011405900003" {
+		t.Fatalf("the worklist record: %s %v", rec.Status, rec.Fields)
+	}
+	_, page = get(t, c, s.srv.URL+"/worklist?village="+url.QueryEscape(a))
+	if !strings.Contains(page, `href="/records/`+rec.ID+`" class="started" data-status="submitted"`) || strings.Contains(page, "from="+links["ektp"]) {
+		t.Error("the worklist still offers a new form for Ma'ruf, or does not show his record")
+	}
+	if !strings.Contains(page, "from="+links["birth"]) {
+		t.Error("Lusia's entry lost its start link")
+	}
+	// A form whose entry is gone, or of another kind, still saves its
+	// record, linked to nothing.
+	_, other := get(t, c, s.srv.URL+"/new/birth")
+	stale := url.Values{"csrf": {csrf}, "id": {formID(t, other)}, "kind": {"birth"}, "from": {links["ektp"]}, "child_name": {"Yosef"}, "action": {"save"}}
+	if res, _ := post(t, c, s.srv.URL+"/save", stale); res.StatusCode >= 400 {
+		t.Fatalf("save with a foreign entry: %d", res.StatusCode)
+	}
+	if r := s.record(t, stale.Get("id")); r.Fields["child_name"] != "Yosef" {
+		t.Fatalf("the record with a foreign entry: %v", r.Fields)
+	}
+	if _, page = get(t, c, s.srv.URL+"/worklist?village="+url.QueryEscape(a)); strings.Contains(page, stale.Get("id")) {
+		t.Error("a birth record got linked to a KTP-el entry")
+	}
+
 	s.syncNow(t)
 	if _, err := th.hub.Decide(context.Background(), rec.ID, record.StatusApproved, "", nil, "operator"); err != nil {
 		t.Fatal(err)
@@ -132,5 +161,12 @@ func TestWorklistPages(t *testing.T) {
 	}
 	if res, _ := get(t, c, s.srv.URL+"/new/ektp?from="+links["ektp"]); res.StatusCode != http.StatusNotFound {
 		t.Errorf("the done entry still starts a form: %d", res.StatusCode)
+	}
+	st, err := s.db.Unlock(context.Background(), []byte(testPass), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if started, err := st.WorklistStarted(context.Background(), a); err != nil || len(started) != 0 {
+		t.Errorf("links left after the entry was done: %v %v", started, err)
 	}
 }
