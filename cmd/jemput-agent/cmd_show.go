@@ -125,6 +125,10 @@ type statusJSON struct {
 	HLC        string         `json:"hlc"`
 	Hub        string         `json:"hub"` // "" until enrolled
 	Outbox     int            `json:"outbox_bundles"`
+	// Worklist counts the hub's worklist entries on this laptop by kind
+	// (ektp: residents due a KTP-el; birth: children due a birth
+	// certificate).
+	Worklist map[string]int `json:"worklist"`
 }
 
 func cmdStatus(ctx context.Context, s stdio, args []string) error {
@@ -163,6 +167,18 @@ func cmdStatus(ctx context.Context, s stdio, args []string) error {
 	if ob, err := sess.store.Outbox(ctx); err == nil {
 		out.Outbox = len(ob)
 	}
+	wl, err := sess.store.WorklistCounts(ctx)
+	if err != nil {
+		return err
+	}
+	out.Worklist = map[string]int{string(record.KindEKTP): 0, string(record.KindBirth): 0}
+	villages := 0
+	for _, byKind := range wl {
+		villages++
+		for k, n := range byKind {
+			out.Worklist[string(k)] += n
+		}
+	}
 	if c.json {
 		return writeJSON(s.Out, out)
 	}
@@ -187,6 +203,8 @@ func cmdStatus(ctx context.Context, s stdio, args []string) error {
 		[]string{"Hub", hubLabel(lang, out.Hub)},
 		[]string{label(lang, "Konflik", "Conflicts"), fmt.Sprint(in.Conflicts)},
 		[]string{label(lang, "Keputusan hub", "Hub decisions"), fmt.Sprint(in.Decisions)},
+		[]string{label(lang, "Daftar kerja", "Worklist"), fmt.Sprintf(label(lang, "%d belum ber-KTP-el, %d anak belum punya akta, di %d desa", "%d due a KTP-el, %d children due a birth certificate, in %d villages"),
+			out.Worklist[string(record.KindEKTP)], out.Worklist[string(record.KindBirth)], villages)},
 	)
 	table(s.Out, rows)
 	return nil

@@ -5,15 +5,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jemputbola/jemput/hub"
 	"github.com/jemputbola/jemput/hub/httpapi"
 	"github.com/jemputbola/jemput/hub/sqlite"
+	"github.com/jemputbola/jemput/internal/record"
+	"github.com/jemputbola/jemput/internal/roster"
+	"github.com/jemputbola/jemput/internal/synth"
 	"github.com/jemputbola/jemput/internal/wilayah"
 	"github.com/jemputbola/jemput/syncproto"
 )
@@ -141,4 +146,57 @@ func testHubSame(t *testing.T, h *hub.Hub) (*hub.Hub, *httptest.Server) {
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	return h, srv
+}
+
+// status tells the officer how many residents the hub's worklist holds,
+// once a sync has brought it.
+func TestStatusCountsTheWorklist(t *testing.T) {
+	h, srv := testHub(t)
+	const village = "64.11.01.2001"
+	rs := synth.New(5, time.Now(), []string{village}).Roster(60)
+	var ektp, birth int
+	today := time.Now()
+	for _, r := range rs {
+		if !r.HasKTPEl && r.AgeOn(today) >= record.EKTPMinAge {
+			ektp++
+		}
+		if !r.HasBirthCert && r.AgeOn(today) < 18 {
+			birth++
+		}
+	}
+	if ektp == 0 || birth == 0 {
+		t.Fatalf("the roster has %d due a KTP-el and %d a birth certificate; want some of each", ektp, birth)
+	}
+	var csv bytes.Buffer
+	if err := roster.Write(&csv, rs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.ImportRoster(context.Background(), &csv, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	env := envFor(newStoreDir(t))
+	code, _, err := h.NewEnrolCode(context.Background(), "Yakobus", []string{village})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, env, "", "enroll", "--hub", srv.URL, "--code", code); r.code != 0 {
+		t.Fatalf("enroll: %d %s", r.code, r.err)
+	}
+	if r := runCLI(t, env, "", "status"); r.code != 0 || !strings.Contains(r.out, "0 belum ber-KTP-el") {
+		t.Fatalf("status before the first sync: %d %s", r.code, r.out)
+	}
+	if r := runCLI(t, env, "", "sync", "--quiet"); r.code != 0 {
+		t.Fatalf("sync: %d %s", r.code, r.err)
+	}
+	var st struct{ Worklist map[string]int }
+	if err := json.Unmarshal([]byte(runCLI(t, env, "", "status", "--json").out), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Worklist["ektp"] != ektp || st.Worklist["birth"] != birth {
+		t.Fatalf("status worklist %v; want ektp %d, birth %d", st.Worklist, ektp, birth)
+	}
+	want := fmt.Sprintf("%d belum ber-KTP-el, %d anak belum punya akta, di 1 desa", ektp, birth)
+	if r := runCLI(t, env, "", "status"); !strings.Contains(r.out, want) {
+		t.Fatalf("status says\n%s\nwant %q", r.out, want)
+	}
 }
