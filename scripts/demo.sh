@@ -40,6 +40,10 @@ for _ in $(seq 50); do port_free "${ADDR##*:}" || break; sleep 0.1; done
 port_free "${ADDR##*:}" && { echo "hub did not start:"; cat "$DEMO/hub.log"; exit 1; }
 echo "hub running (pid $HUB_PID), log in $DEMO/hub.log"
 
+step "1b. The population database's extract: the resident roster (worklists for the laptops, village targets)"
+./bin/synth -kind roster -n 4000 -seed 5 > "$DEMO/roster.csv"
+run $HUB roster import "$DEMO/roster.csv"
+
 step "2. The administrator makes one-time enrolment codes; each laptop enrols once (needs signal once)"
 CODE_A=$($HUB device code --officer "Yakobus Lenjau" --villages 64.11.01.2001,64.11.01.2011 --json | json_values code)
 CODE_B=$($HUB device code --officer "Maria Hanyeq" --villages 64.11.03.2002 --json | json_values code)
@@ -74,8 +78,9 @@ DRAFT=$($AGENT record --data "$A" ektp --file "$DEMO/draft.json" --json | json_v
 echo "draft $DRAFT (no address yet)"
 run $AGENT status --data "$A"
 
-step "4. Yakobus reaches signal: sync over HTTP (resumable, with progress)"
+step "4. Yakobus reaches signal: sync over HTTP (resumable, with progress); his villages' worklist comes down"
 run $AGENT sync --data "$A"
+run $AGENT status --data "$A"
 
 step "5. At the hub, the operator fills the draft's address from the family card (KK) register"
 run $HUB edit "$DRAFT" address="Jl. Sungai Mahakam RT 03" >/dev/null
@@ -141,6 +146,8 @@ Everything is in $DEMO. Try, for example:
   $HUB show $DRAFT
   $AGENT status --data $B
   $AGENT sync --data $B      # Maria's laptop over HTTP this time
+The officer's pages (Yakobus's laptop, his worklist included):
+  $AGENT serve --data $A     # then open http://127.0.0.1:8081, passphrase $JEMPUT_PASSPHRASE
 In a browser: $URL/login  as  admin / $JEMPUT_ADMIN_PASSWORD  (the review queue and record pages)
   $HUB audit list      # every action above, hash-chained;  $HUB audit verify
   $HUB report coverage --region 64.11
