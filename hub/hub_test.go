@@ -508,6 +508,25 @@ func TestConflict(t *testing.T) {
 			if r.HasFlag(hub.FlagConflict) || len(r.State.Fields["address"].Conflict) != 0 || r.State.Values()["address"] != "Jl. Damai No. 3" {
 				t.Fatalf("after the resolution: flags %v field %+v", r.Flags, r.State.Fields["address"])
 			}
+			// Down to the laptop, the resolving edit names the field it
+			// settled; the first edit, which settled nothing, does not.
+			b, _, err := f.h.Changes(f.ctx, dev.id, 0)
+			if err != nil || b == nil {
+				t.Fatalf("changes: %v", err)
+			}
+			_, down, err := dev.opener(f.hubID.Public()).Open(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resolves []string
+			for _, op := range down {
+				if op.Action == syncproto.ActionUpdate {
+					resolves = append(resolves, op.Meta[syncproto.MetaResolves])
+				}
+			}
+			if !slices.Equal(resolves, []string{"", "address"}) {
+				t.Errorf("the edits' resolves: %q, want the second to name address", resolves)
+			}
 			r, err = f.h.Decide(f.ctx, c.RecordID, record.StatusApproved, "", nil, "operator")
 			if err != nil {
 				t.Fatal(err)

@@ -85,6 +85,7 @@ func (h *Hub) Edit(ctx context.Context, ref string, set record.Fields, by string
 		vals := r.State.Values()
 		written := record.Fields{}
 		base := map[string]hlc.Timestamp{}
+		var resolves []string
 		for p, v := range set {
 			if _, ok := spec.Field(p); !ok {
 				return fmt.Errorf("%w: unknown field %q for %s", record.ErrInput, p, r.State.Kind)
@@ -98,6 +99,9 @@ func (h *Hub) Edit(ctx context.Context, ref string, set record.Fields, by string
 			for _, c := range f.Conflict {
 				base[p] = max(base[p], c.HLC)
 			}
+			if len(f.Conflict) > 0 {
+				resolves = append(resolves, p)
+			}
 		}
 		if len(written) == 0 {
 			out = r
@@ -110,6 +114,10 @@ func (h *Hub) Edit(ctx context.Context, ref string, set record.Fields, by string
 			return err
 		}
 		meta := map[string]string{"by": by, merge.MetaSeenSeq: strconv.FormatUint(dev.AppliedSeq, 10)}
+		if len(resolves) > 0 {
+			slices.Sort(resolves)
+			meta[syncproto.MetaResolves] = strings.Join(resolves, ",")
+		}
 		if _, err := h.hubOp(tx, r, syncproto.ActionUpdate, written, base, meta); err != nil {
 			return err
 		}

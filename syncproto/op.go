@@ -87,6 +87,11 @@ const (
 	ActionWorklist Action = "worklist"
 )
 
+// MetaResolves is the key, in an operator's update op (ActionUpdate from
+// the hub), of the comma-separated paths whose conflict the edit resolves:
+// the laptop tells the officer why their value was replaced.
+const MetaResolves = "resolves"
+
 // An ActionWorklist op's Meta["state"].
 const (
 	WorklistOpen = "open" // show the entry, with Fields as its prefill
