@@ -366,20 +366,24 @@ func (s *Store) applyHubOp(ctx context.Context, tx *sql.Tx, op syncproto.Op) (bo
 			return false, err
 		}
 	case syncproto.ActionUpdate:
-		changed := false
+		var changed []string
 		for p, v := range op.Fields {
 			if _, ok := spec.Field(p); !ok || versions[p] >= op.HLC {
 				continue
 			}
-			versions[p], changed = op.HLC, true
+			versions[p] = op.HLC
+			changed = append(changed, p)
 			if v == "" {
 				delete(r.Fields, p)
 			} else {
 				r.Fields[p] = v
 			}
 		}
-		if !changed {
+		if len(changed) == 0 {
 			return false, nil
+		}
+		if err := noteHubFix(ctx, tx, r.ID, op, changed); err != nil {
+			return false, err
 		}
 	}
 	fieldsBlob, nameBlob, err := s.sealFields(r.ID, spec, r.Fields)

@@ -253,8 +253,15 @@ type shownField struct {
 	Fix                 bool
 }
 
+// shownFix is one operator's change on the record page, fields by label.
+type shownFix struct {
+	At, By           string
+	Fields, Resolved []string
+}
+
 type recordPage struct {
 	pageData
+	HubFixes []shownFix
 	Record   *record.Record
 	Code     string
 	KindName string
@@ -289,6 +296,23 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 			v = villageName(s.cfg.Regions, rec.Fields[fd.Path])
 		}
 		d.Fields = append(d.Fields, shownField{Group: fd.Group.In(lang), Label: fd.Label.In(lang), Value: v, Fix: fix[fd.Path]})
+	}
+	fixes, err := sessionOf(r).agent.Store().HubFixes(r.Context(), rec.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	labels := func(paths []string) []string {
+		out := make([]string, 0, len(paths))
+		for _, p := range paths {
+			if fd, ok := spec.Field(p); ok {
+				out = append(out, fieldLabel(fd, lang))
+			}
+		}
+		return out
+	}
+	for _, f := range fixes {
+		d.HubFixes = append(d.HubFixes, shownFix{At: dateWords(f.At, lang), By: f.By, Fields: labels(f.Fields), Resolved: labels(f.Resolved)})
 	}
 	if rec.Status == record.StatusDraft || rec.Status == record.StatusNeedsCorrection {
 		for _, p := range problems.Errors() {
@@ -419,3 +443,12 @@ func isDigits(s string) bool {
 }
 
 func fold(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// fieldLabel names a field as the officer reads it, with its group when
+// it has one ("Ibu: Nama"), since several groups share a label.
+func fieldLabel(fd *record.Field, lang record.Lang) string {
+	if g := fd.Group.In(lang); g != "" {
+		return g + ": " + fd.Label.In(lang)
+	}
+	return fd.Label.In(lang)
+}
