@@ -14,9 +14,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/jemputbola/jemput/agent"
+	"github.com/jemputbola/jemput/internal/hlc"
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/synth"
 	"github.com/jemputbola/jemput/internal/tracking"
+	"github.com/jemputbola/jemput/syncproto"
 )
 
 // benchRecords is the store size the page figures are measured at
@@ -52,6 +55,50 @@ func (s *site) fill(b *testing.B, n int) {
 	}
 }
 
+// benchWorklistVillage is the village whose worklist the benchmark fills.
+const benchWorklistVillage = "64.11.01.2001"
+
+// fillWorklist gives the store a worklist as the hub sends it: n entries in
+// benchWorklistVillage (a large kampung's; the demo's have 5 to 20), two
+// in three due a KTP-el, the rest a birth certificate, and a tenth of them
+// with a record started. It returns one KTP-el entry's id.
+func (s *site) fillWorklist(b *testing.B, n int) string {
+	ctx := context.Background()
+	st, err := s.db.Unlock(ctx, []byte(testPass), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs := synth.New(6, time.Now(), []string{benchWorklistVillage}).Roster(4 * n)
+	var ops []syncproto.Op
+	var ektpID string
+	for i, r := range rs {
+		if len(ops) == n {
+			break
+		}
+		kind, f := record.KindEKTP, record.Fields{"nik": r.NIK, "kk_number": r.KKNumber, "full_name": r.Name, "birth_date": r.Birth, "sex": r.Sex, "village_code": r.Village}
+		if len(ops)%3 == 2 {
+			kind, f = record.KindBirth, record.Fields{"child_name": r.Name, "sex": r.Sex, "birth_date": r.Birth, "village_code": r.Village, "kk_number": r.KKNumber}
+		}
+		id := "wl-" + string(kind) + "-" + uuid.NewString()
+		if kind == record.KindEKTP {
+			ektpID = id
+		}
+		ops = append(ops, syncproto.Op{OpID: uuid.NewString(), DeviceID: syncproto.HubSender, Seq: uint64(i + 1), HLC: hlc.New(time.Now().UnixMilli(), 0),
+			RecordID: id, Kind: kind, Action: syncproto.ActionWorklist, Fields: f, Meta: map[string]string{"state": syncproto.WorklistOpen}})
+	}
+	if _, err := st.ApplyHubOps(ctx, ops, uint64(len(ops))); err != nil {
+		b.Fatal(err)
+	}
+	a := agent.New(st, regions(b))
+	for i := 0; i < len(ops); i += 10 {
+		id, _ := agent.NewID()
+		if _, err := a.CaptureFromWorklist(ctx, id, ops[i].RecordID, ops[i].Kind, ops[i].Fields); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return ektpID
+}
+
 // BenchmarkPages measures, at benchRecords records, what the officer
 // waits for: the first page after serve starts (a new server, unlocking,
 // the home page), saving a form, and each page's server time; it reports
@@ -72,6 +119,7 @@ func BenchmarkPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	id := some[0].ID
+	entry := s.fillWorklist(b, 300)
 	weigh := func(b *testing.B, path string) {
 		res, err := c.Get(s.srv.URL + path)
 		if err != nil {
@@ -85,8 +133,9 @@ func BenchmarkPages(b *testing.B) {
 		b.ReportMetric(float64(len(body)), "page-bytes")
 	}
 	pages := map[string]string{"home": "/", "records": "/records", "record": "/records/" + id, "edit": "/records/" + id + "/edit",
-		"new-birth": "/new/birth", "receipt": "/records/" + id + "/receipt", "sync": "/sync", "worklist": "/worklist", "unlock": "/unlock"}
-	for _, name := range []string{"unlock", "home", "records", "record", "edit", "new-birth", "receipt", "sync", "worklist"} {
+		"new-birth": "/new/birth", "receipt": "/records/" + id + "/receipt", "sync": "/sync", "worklist": "/worklist", "unlock": "/unlock",
+		"worklist-village": "/worklist?village=" + benchWorklistVillage, "new-from-worklist": "/new/ektp?from=" + entry}
+	for _, name := range []string{"unlock", "home", "records", "record", "edit", "new-birth", "receipt", "sync", "worklist", "worklist-village", "new-from-worklist"} {
 		b.Run("page="+name, func(b *testing.B) {
 			for b.Loop() {
 				weigh(b, pages[name])
