@@ -172,28 +172,26 @@ func startWorklist(ctx context.Context, tx *sql.Tx, entry, recordID string) erro
 // WorklistStarted returns, for the worklist entries of village that a
 // record was started from, that record's summary, by entry id.
 func (s *Store) WorklistStarted(ctx context.Context, village string) (map[string]Summary, error) {
-	rows, err := s.db.sql.QueryContext(ctx, `SELECT w.entry_id, w.record_id FROM worklist_started w
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT w.record_id, w.entry_id FROM worklist_started w
 		JOIN worklist e ON e.id = w.entry_id WHERE e.village_code = ?`, village)
 	if err != nil {
 		return nil, fmt.Errorf("read worklist records: %w", err)
 	}
 	defer rows.Close()
-	byRecord := map[string][]string{}
+	entryOf := map[string]string{} // record id -> entry id: a record is linked once, at its creation
 	var ids []any
 	for rows.Next() {
-		var entry, id string
-		if err := rows.Scan(&entry, &id); err != nil {
+		var id, entry string
+		if err := rows.Scan(&id, &entry); err != nil {
 			return nil, fmt.Errorf("read worklist records: %w", err)
 		}
-		if byRecord[id] == nil {
-			ids = append(ids, id)
-		}
-		byRecord[id] = append(byRecord[id], entry)
+		entryOf[id] = entry
+		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read worklist records: %w", err)
 	}
-	out := map[string]Summary{}
+	out := make(map[string]Summary, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -203,9 +201,7 @@ func (s *Store) WorklistStarted(ctx context.Context, village string) (map[string
 		return nil, err
 	}
 	for _, sm := range list {
-		for _, entry := range byRecord[sm.ID] {
-			out[entry] = sm
-		}
+		out[entryOf[sm.ID]] = sm
 	}
 	return out, nil
 }

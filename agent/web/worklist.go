@@ -27,7 +27,10 @@ type worklistRow struct {
 
 type startedRecord struct {
 	ID, TrackingCode, Status, StatusLabel string
-	Draft, Withdrawn                      bool
+	// Draft: the officer can go on with it. Closed: it ended without a
+	// registration (withdrawn, or rejected by the hub), so the resident
+	// may be started again.
+	Draft, Closed bool
 }
 
 type worklistPage struct {
@@ -90,7 +93,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 			if sm, ok := started[e.ID]; ok {
 				row.Started = &startedRecord{ID: sm.ID, TrackingCode: sm.TrackingCode, Status: string(sm.Status),
 					StatusLabel: sm.Status.Label(env.lang), Draft: sm.Status == record.StatusDraft || sm.Status == record.StatusNeedsCorrection,
-					Withdrawn: sm.Status == record.StatusWithdrawn}
+					Closed: sm.Status == record.StatusWithdrawn || sm.Status == record.StatusRejected}
 			}
 			d.Rows = append(d.Rows, row)
 		}
