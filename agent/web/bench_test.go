@@ -15,11 +15,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/jemputbola/jemput/agent"
-	"github.com/jemputbola/jemput/internal/hlc"
 	"github.com/jemputbola/jemput/internal/record"
 	"github.com/jemputbola/jemput/internal/synth"
 	"github.com/jemputbola/jemput/internal/tracking"
-	"github.com/jemputbola/jemput/syncproto"
 )
 
 // benchRecords is the store size the page figures are measured at
@@ -58,45 +56,39 @@ func (s *site) fill(b *testing.B, n int) {
 // benchWorklistVillage is the village whose worklist the benchmark fills.
 const benchWorklistVillage = "64.11.01.2001"
 
-// fillWorklist gives the store a worklist as the hub sends it: n entries in
-// benchWorklistVillage (a large kampung's; the demo's have 5 to 20), two
-// in three due a KTP-el, the rest a birth certificate, and a tenth of them
-// with a record started. It returns one KTP-el entry's id.
-func (s *site) fillWorklist(b *testing.B, n int) string {
+// fillWorklist gives the store its worklist the way a laptop gets one: a
+// real hub imports a roster of residents of benchWorklistVillage (a large
+// kampung's), the laptop enrols for the village and syncs. A tenth of the
+// entries then get a record started. It returns one KTP-el entry's id and
+// the number of entries.
+func (s *site) fillWorklist(b *testing.B, residents int) (string, int) {
 	ctx := context.Background()
+	th := newTestHub(b)
+	th.importRoster(b, synth.New(6, time.Now(), []string{benchWorklistVillage}).Roster(residents))
+	s.enroll(b, th, []string{benchWorklistVillage})
+	s.syncNow(b)
 	st, err := s.db.Unlock(ctx, []byte(testPass), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	rs := synth.New(6, time.Now(), []string{benchWorklistVillage}).Roster(4 * n)
-	var ops []syncproto.Op
-	var ektpID string
-	for i, r := range rs {
-		if len(ops) == n {
-			break
-		}
-		kind, f := record.KindEKTP, record.Fields{"nik": r.NIK, "kk_number": r.KKNumber, "full_name": r.Name, "birth_date": r.Birth, "sex": r.Sex, "village_code": r.Village}
-		if len(ops)%3 == 2 {
-			kind, f = record.KindBirth, record.Fields{"child_name": r.Name, "sex": r.Sex, "birth_date": r.Birth, "village_code": r.Village, "kk_number": r.KKNumber}
-		}
-		id := "wl-" + string(kind) + "-" + uuid.NewString()
-		if kind == record.KindEKTP {
-			ektpID = id
-		}
-		ops = append(ops, syncproto.Op{OpID: uuid.NewString(), DeviceID: syncproto.HubSender, Seq: uint64(i + 1), HLC: hlc.New(time.Now().UnixMilli(), 0),
-			RecordID: id, Kind: kind, Action: syncproto.ActionWorklist, Fields: f, Meta: map[string]string{"state": syncproto.WorklistOpen}})
-	}
-	if _, err := st.ApplyHubOps(ctx, ops, uint64(len(ops))); err != nil {
-		b.Fatal(err)
+	entries, err := st.Worklist(ctx, benchWorklistVillage)
+	if err != nil || len(entries) == 0 {
+		b.Fatalf("worklist: %d entries, %v", len(entries), err)
 	}
 	a := agent.New(st, regions(b))
-	for i := 0; i < len(ops); i += 10 {
-		id, _ := agent.NewID()
-		if _, err := a.CaptureFromWorklist(ctx, id, ops[i].RecordID, ops[i].Kind, ops[i].Fields); err != nil {
-			b.Fatal(err)
+	var ektpID string
+	for i, e := range entries {
+		if e.Kind == record.KindEKTP {
+			ektpID = e.ID
+		}
+		if i%10 == 0 {
+			id, _ := agent.NewID()
+			if _, err := a.CaptureFromWorklist(ctx, id, e.ID, e.Kind, e.Fields); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
-	return ektpID
+	return ektpID, len(entries)
 }
 
 // BenchmarkPages measures, at benchRecords records, what the officer
@@ -109,8 +101,9 @@ func BenchmarkPages(b *testing.B) {
 	n := benchRecords()
 	s := newSite(b, Config{})
 	start := time.Now()
+	entry, entries := s.fillWorklist(b, 1500) // before the records, so the sync does not send them
 	s.fill(b, n)
-	b.Logf("fixture: %d records in %s", n, time.Since(start).Round(time.Millisecond))
+	b.Logf("fixture: %d records and %d worklist entries in %s", n, entries, time.Since(start).Round(time.Millisecond))
 	c := s.browser(b)
 	_, csrf := s.unlock(b, c, testPass)
 	st, _ := s.db.Unlock(context.Background(), []byte(testPass), nil)
@@ -119,7 +112,6 @@ func BenchmarkPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	id := some[0].ID
-	entry := s.fillWorklist(b, 300)
 	weigh := func(b *testing.B, path string) {
 		res, err := c.Get(s.srv.URL + path)
 		if err != nil {
