@@ -72,4 +72,24 @@ func TestRecordShowsHubFixesAndResolvedConflict(t *testing.T) {
 	if strings.Count(page, "Konflik diselesaikan") != 1 {
 		t.Error("a fix that settled nothing is shown as a resolution")
 	}
+	if !strings.Contains(page, "Yang tampil di bawah adalah pilihan operator") {
+		t.Error("the page does not point the officer at the operator's value")
+	}
+
+	// Once approved, the laptop purges the fields; the changes stay
+	// listed, without pointing at values no longer here.
+	if _, probs, err := agent.New(st, regions(t)).Submit(ctx, rec.ID, true); err != nil {
+		t.Fatalf("submit: %v %+v", err, probs)
+	}
+	s.syncNow(t)
+	if _, err := th.hub.Decide(ctx, rec.ID, record.StatusApproved, "", nil, "Operator Rina"); err != nil {
+		t.Fatal(err)
+	}
+	s.syncNow(t)
+	_, page = get(t, c, s.srv.URL+"/records/"+rec.ID)
+	if !strings.Contains(page, `id="registration-number"`) || strings.Count(page, `class="card hubfix"`) != 2 ||
+		!strings.Contains(page, "Konflik diselesaikan") || strings.Contains(page, "Yang tampil di bawah") || strings.Contains(page, "Jl. Damai") ||
+		!strings.Contains(page, "Data pribadi sudah dihapus") {
+		t.Errorf("the approved, purged record's page:\n%s", page)
+	}
 }

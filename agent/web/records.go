@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -285,7 +286,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 	}
 	d := recordPage{pageData: s.base(r, spec.Label.In(lang)), Record: rec, Code: tracking.Code(rec.TrackingCode).String(),
 		KindName: spec.Label.In(lang), Village: villageName(s.cfg.Regions, rec.VillageCode()),
-		Editable: record.OfficerEditable(rec.Status) || rec.Status == record.StatusSubmitted, Purged: len(rec.Fields) == 0}
+		Editable: record.OfficerEditable(rec.Status) || rec.Status == record.StatusSubmitted, Purged: slices.Contains(rec.Flags, store.FlagPurged)}
 	for _, fd := range spec.Fields {
 		v, ok := rec.Fields[fd.Path]
 		if !ok && !fix[fd.Path] {
