@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -87,22 +88,36 @@ func TestOfficerInChromium(t *testing.T) {
 		return v.Value
 	}
 
-	// syncNow presses the sync button and waits for that sync (not the
-	// last one, still shown) to finish, then for its result on the page.
+	// syncNow presses the sync button, waits for that sync (not the last
+	// one, still shown) to finish, then for the page to show its result
+	// as the officer sees it: the running page reloads itself at the end,
+	// so navigating away meanwhile would race that reload.
 	syncNow := func(what string) {
 		t.Helper()
 		before := s.web.sync.snapshot().Started
 		step(what, chromedp.Navigate(s.srv.URL+"/sync"), chromedp.Click(chromedp.CSS(`#sync`)))
+		var finished time.Time
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			st := s.web.sync.snapshot()
 			if st.Started.After(before) && !st.Running {
+				finished = st.Finished
 				break
 			}
 			if time.Now().After(deadline) {
 				t.Fatalf("%s: no sync finished", what)
 			}
 		}
-		step(what+": result", chromedp.Navigate(s.srv.URL+"/sync"), chromedp.WaitVisible(chromedp.CSS(`#sync-done`)))
+		shown := fmt.Sprintf(`document.readyState === 'complete' && document.querySelector('#progress[data-finished="%d"] #sync-done') !== null`,
+			finished.UnixMilli())
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			// An evaluation cut by the page's own reload is asked again.
+			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](shown)); err == nil && ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the sync page never showed this sync's result", what)
+			}
+		}
 	}
 	step("unlock",
 		chromedp.Navigate(s.srv.URL+"/"),
